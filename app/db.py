@@ -1,0 +1,83 @@
+"""Engines and sessions.
+
+SQLite is configured for durability (WAL, synchronous=FULL, foreign keys, secure_delete,
+busy_timeout). The pysqlite driver's own transaction handling is switched off so that we emit
+BEGIN ourselves: write sessions begin IMMEDIATE, because a deferred transaction that later writes
+ignores busy_timeout and fails at once with "database is locked".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlmodel import Session
+
+from app.config import Settings, get_settings
+
+WRITE_OPTION = "bhd_write"
+
+
+def _sqlite_file(url: str) -> Path | None:
+    database = make_url(url).database
+    return Path(database) if database and database != ":memory:" else None
+
+
+def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves (see module doc)
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = FULL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA secure_delete = ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection) -> None:  # type: ignore[no-untyped-def]
+        immediate = connection.get_execution_options().get(WRITE_OPTION, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def build_engine(settings: Settings) -> Engine:
+    if settings.is_sqlite:
+        path = _sqlite_file(settings.database_url)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(
+            settings.database_url,
+            connect_args={"check_same_thread": False, "timeout": settings.sqlite_busy_timeout_ms / 1000},
+        )
+        _configure_sqlite(engine, settings.sqlite_busy_timeout_ms)
+        return engine
+    return create_engine(settings.database_url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+@lru_cache
+def get_engine() -> Engine:
+    return build_engine(get_settings())
+
+
+def write_engine(engine: Engine) -> Engine:
+    """The same pool, but every transaction begins IMMEDIATE on SQLite (a no-op elsewhere)."""
+    return engine.execution_options(**{WRITE_OPTION: True})
+
+
+@contextmanager
+def read_session(engine: Engine | None = None) -> Iterator[Session]:
+    with Session(engine or get_engine(), expire_on_commit=False) as session:
+        yield session
+
+
+@contextmanager
+def write_session(engine: Engine | None = None) -> Iterator[Session]:
+    """A session whose transaction takes the write lock up front; commits on success."""
+    with Session(write_engine(engine or get_engine()), expire_on_commit=False) as session:
+        yield session
+        session.commit()

@@ -1,0 +1,1 @@
+"""Pure domain logic: standard library only, time comes in as an argument."""
