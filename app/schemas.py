@@ -171,10 +171,13 @@ class EntryCreate(EntryFields):
             raise ValueError("no_score")
         return self
 
-    def fingerprint(self) -> str:
-        """A hash of the request's meaning: the same body (same instant, any offset) gives the same value."""
+    def fingerprint(self, *, include_time: bool = True) -> str:
+        """A hash of the request's meaning: the same body (same instant, any offset) gives the same value.
+
+        Forms leave the time out: the server stamps it, so a double submit differs only there.
+        """
         data = self.model_dump(mode="json")
-        data["recorded_at"] = self.recorded_at.timestamp()
+        data["recorded_at"] = self.recorded_at.timestamp() if include_time else None
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
 

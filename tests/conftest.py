@@ -20,7 +20,7 @@ from sqlalchemy import Engine, text
 from sqlmodel import Session, SQLModel
 
 from app.config import Environment, Settings
-from app.db import build_engine, write_engine
+from app.db import build_engine
 from app.main import create_app
 from app.migrate import upgrade
 from app.models import Entry, Patient
@@ -107,7 +107,9 @@ def engine(settings: Settings) -> Iterator[Engine]:
 
 @pytest.fixture
 def db(engine: Engine) -> Iterator[Session]:
-    with Session(write_engine(engine), expire_on_commit=False) as session:
+    """The test's own view of the database. Call `db.rollback()` before reading what the app
+    wrote: it ends the read snapshot (SQLite WAL and PostgreSQL both keep one per transaction)."""
+    with Session(engine, expire_on_commit=False) as session:
         yield session
 
 
@@ -194,3 +196,9 @@ def entry_body(**overrides: object) -> dict[str, object]:
     }
     body.update(overrides)
     return body
+
+
+def reload(session: Session) -> None:
+    """Forget what the test's session holds, so the next read sees what the app wrote."""
+    session.rollback()
+    session.expire_all()

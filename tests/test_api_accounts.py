@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 
 from app.models import AuthSession, Entry, LoginThrottle, Patient, RedFlagAnswer
 from app.services.auth import CONSENT_VERSION, token_hash
-from tests.conftest import PASSWORD, entry_body, make_patient, new_client, sign_in
+from tests.conftest import PASSWORD, entry_body, make_patient, new_client, reload, sign_in
 
 
 def signup(client, email="carol@example.org", password=PASSWORD, **extra):  # type: ignore[no-untyped-def]
@@ -72,7 +72,7 @@ def test_sign_in_rotates_the_session_id(alice, db: Session):
     sign_in(alice, "alice@example.org")
     new = alice.cookies.get("bhd_session")
     assert new != old
-    db.expire_all()
+    reload(db)
     assert db.get(AuthSession, token_hash(old)) is None
     assert db.get(AuthSession, token_hash(new)) is not None
 
@@ -80,7 +80,7 @@ def test_sign_in_rotates_the_session_id(alice, db: Session):
 def test_sign_out_destroys_the_session_on_the_server(alice, db: Session):
     token = alice.cookies.get("bhd_session")
     assert alice.delete("/api/v1/sessions/current").status_code == 204
-    db.expire_all()
+    reload(db)
     assert db.get(AuthSession, token_hash(token)) is None
     replay = new_client(alice.app)
     replay.cookies.set("bhd_session", token)
@@ -141,7 +141,7 @@ def test_deleting_the_account_erases_everything(alice, bob, db: Session):
     alice_id = db.exec(select(Patient).where(Patient.email == "alice@example.org")).one().id
     assert alice.request("DELETE", "/api/v1/account", json={"password": "wrong password"}).status_code == 401
     assert alice.request("DELETE", "/api/v1/account", json={"password": PASSWORD}).status_code == 204
-    db.expire_all()
+    reload(db)
     assert [p.email for p in db.exec(select(Patient)).all()] == ["bob@example.org"]
     assert len(db.exec(select(Entry)).all()) == 1
     assert all(s.patient_id != alice_id for s in db.exec(select(AuthSession)).all())

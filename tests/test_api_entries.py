@@ -9,11 +9,11 @@ import pytest
 from sqlmodel import Session, func, select
 
 from app.models import Entry, RedFlagAnswer
-from tests.conftest import entry_body
+from tests.conftest import entry_body, reload
 
 
 def count_entries(db: Session) -> int:
-    db.expire_all()
+    reload(db)
     return db.exec(select(func.count()).select_from(Entry)).one()
 
 

@@ -51,7 +51,7 @@ def _record_red_flags(session: Session, patient_id: int, day: date, codes: list[
             existing.answer, existing.answered_at = True, utcnow()
 
 
-def _new_entry(data: EntryCreate, patient: Patient, day: date) -> Entry:
+def _new_entry(data: EntryCreate, patient: Patient, day: date, fingerprint: str) -> Entry:
     return Entry(
         id=data.id,
         patient_id=patient.id,
@@ -66,39 +66,43 @@ def _new_entry(data: EntryCreate, patient: Patient, day: date) -> Entry:
         painkiller_helped=data.painkiller_helped,
         note=data.note or None,
         red_flags=",".join(data.red_flags),
-        create_fingerprint=data.fingerprint(),
+        create_fingerprint=fingerprint,
     )
 
 
-def _replay(session: Session, patient: Patient, data: EntryCreate) -> Created:
+def _replay(session: Session, patient: Patient, data: EntryCreate, fingerprint: str) -> Created:
     """The answer for an id that is already taken: the same request again, or a conflict."""
     existing = session.get(Entry, data.id)
-    if existing is None or existing.patient_id != patient.id or existing.create_fingerprint != data.fingerprint():
+    if existing is None or existing.patient_id != patient.id or existing.create_fingerprint != fingerprint:
         raise Conflict("entry_id_conflict")
     return Created(existing, created=False)
 
 
-def create_entry(*, session: Session, patient: Patient, data: EntryCreate, now: datetime | None = None) -> Created:
+def create_entry(
+    *, session: Session, patient: Patient, data: EntryCreate, now: datetime | None = None, server_timed: bool = False
+) -> Created:
     """Save an entry once, whatever the number of times the same request arrives.
 
     1. An id already saved with the same request is returned as it is (created=False).
     2. An id already saved with a different request (or by someone else) is a Conflict.
+    `server_timed`: the server stamped `recorded_at` (forms), so it is not part of "the same request".
     3. Otherwise the day is checked, the entry and its red-flag answers are inserted together;
        losing an insert race to the same id falls back to step 1/2.
     """
     now = now or utcnow()
+    fingerprint = data.fingerprint(include_time=not server_timed)
     if session.get(Entry, data.id) is not None:
-        return _replay(session, patient, data)
+        return _replay(session, patient, data, fingerprint)
     day = data.day or default_day(data.recorded_at, now, patient.timezone)
     _check_day(day, data.recorded_at, patient, now)
-    entry = _new_entry(data, patient, day)
+    entry = _new_entry(data, patient, day, fingerprint)
     session.add(entry)
     _record_red_flags(session, patient.id, day, data.red_flags)
     try:
         session.commit()
     except IntegrityError:
         session.rollback()
-        return _replay(session, patient, data)
+        return _replay(session, patient, data, fingerprint)
     return Created(entry, created=True)
 
 

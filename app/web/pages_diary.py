@@ -66,7 +66,7 @@ def home(page: Page, db: DbSession, saved: uuid.UUID | None = None) -> Response:
 def create_entry(page: Page, me: PagePatient, form: FormFields, db: DbSession) -> Response:
     try:
         data = entry_create_from_form(form, utcnow())
-        result = entries.create_entry(session=db, patient=me, data=data)
+        result = entries.create_entry(session=db, patient=me, data=data, server_timed=True)
     except (ValidationError, FormError) as exc:
         errors = form_errors(exc, lambda code: message(code, page.locale))
         return page.render("home.html", {**_log_context(me, db, form), "errors": errors}, 422)
