@@ -70,6 +70,7 @@ def get_auth(request: Request, db: DbSession) -> Auth:
             auth.touch_session(session=writer, token_hash_value=row.token_hash)
     result = Auth(row if patient else None, patient, token if patient else None)
     request.state.auth = result
+    request.state.patient_locale = patient.locale if patient else None
     return result
 
 

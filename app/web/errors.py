@@ -31,8 +31,8 @@ STATUS_BY_ERROR: dict[type[ServiceError], int] = {
 
 
 def _locale(request: Request) -> str:
-    current = getattr(request.state, "auth", None)
-    preferred = [current.patient.locale if current and current.patient else None]
+    # The patient object may be expired by a rolled-back transaction: use the copy taken at auth.
+    preferred = [getattr(request.state, "patient_locale", None)]
     preferred += accept_language(request.headers.get("accept-language"))
     return best_locale(preferred, settings_of(request).default_locale)
 
@@ -47,7 +47,7 @@ def error_response(request: Request, status: int, code: str, headers: dict[str, 
         return JSONResponse({"detail": {"code": code, "msg": text}}, status_code=status, headers=headers)
     from app.web.pages_common import error_page  # local import: pages depend on this module
 
-    return error_page(request, status, text, headers)
+    return error_page(request, status, text, headers, _locale(request))
 
 
 def install(app: FastAPI) -> None:

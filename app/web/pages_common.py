@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.i18n import translations
 from app.services.profile import current_stage
-from app.web.deps import Auth, AuthDep, Locale, get_auth, locale_of
+from app.web.deps import Auth, AuthDep, Locale, get_auth
 from app.web.templating import render
 
 MULTI_VALUE_FIELDS = frozenset({"red_flags"})
@@ -60,10 +60,11 @@ def redirect(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
 
 
-def error_page(request: Request, status: int, text: str, headers: dict[str, str] | None) -> Response:
-    current = getattr(request.state, "auth", None) or Auth(None, None, None)
-    locale = locale_of(request, current) if current else "en"
-    response = render(request, current, locale, "error.html", {"status": status, "text": text}, status)
+def error_page(request: Request, status: int, text: str, headers: dict[str, str] | None, locale: str) -> Response:
+    """The error page. Rendered as for a signed-out visitor: after a failed transaction her
+    records may no longer be readable, and an error page needs none of them."""
+    anonymous = Auth(None, None, None)
+    response = render(request, anonymous, locale, "error.html", {"status": status, "text": text}, status)
     response.headers.update(headers or {})
     return response
 
