@@ -36,10 +36,6 @@ class Settings(BaseSettings):
     login_max_failures: int = Field(default=5, ge=1)
     login_window_minutes: int = Field(default=15, ge=1)
     log_level: str = "INFO"
-    run_worker_in_process: bool = True
-    vapid_private_key_file: Path = VAR_DIR / "vapid_private.pem"
-    vapid_subject: str = "mailto:operator@example.invalid"
-    push_allowed_hosts: str = ""
 
     @field_validator("default_locale")
     @classmethod

@@ -45,7 +45,6 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
         "secret_key": TEST_SECRET,
         "base_url": "http://testserver",
         "log_level": "WARNING",
-        "run_worker_in_process": False,
         **overrides,
     }
     return Settings(**values)  # type: ignore[arg-type]
