@@ -8,13 +8,17 @@ ignores busy_timeout and fails at once with "database is locked".
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from app.config import Settings, get_settings
@@ -27,7 +31,35 @@ def _sqlite_file(url: str) -> Path | None:
     return Path(database) if database and database != ":memory:" else None
 
 
+class _WriterQueue:
+    """One writer at a time within this process, queued in Python.
+
+    SQLite's own busy handler polls with growing sleeps (up to 100 ms), so threads of one
+    process contending for the write lock waste most of their time asleep. Queuing them on a
+    lock first hands the database over the moment a commit finishes. Other processes still
+    meet `busy_timeout`, and a writer that waits longer than that here gets the same
+    "database is locked" error (answered 503).
+    """
+
+    def __init__(self, timeout_seconds: float) -> None:
+        self._lock = threading.Lock()
+        self._timeout = timeout_seconds
+
+    def acquire(self, record: Any) -> None:
+        if record.info.get("holds_writer_lock"):
+            return  # this connection already holds it (a second transaction before check-in)
+        if not self._lock.acquire(timeout=self._timeout):
+            raise OperationalError("BEGIN IMMEDIATE", None, sqlite3.OperationalError("database is locked"))
+        record.info["holds_writer_lock"] = True
+
+    def release(self, record: Any) -> None:
+        if record.info.pop("holds_writer_lock", False):
+            self._lock.release()
+
+
 def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
+    writers = _WriterQueue(busy_timeout_ms / 1000)
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
         dbapi_connection.isolation_level = None  # we issue BEGIN ourselves (see module doc)
@@ -42,7 +74,25 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection) -> None:  # type: ignore[no-untyped-def]
         immediate = connection.get_execution_options().get(WRITE_OPTION, False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        if not immediate:
+            connection.exec_driver_sql("BEGIN")
+            return
+        record = connection.connection._connection_record
+        writers.acquire(record)
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except Exception:
+            writers.release(record)
+            raise
+
+    # The lock is handed over when the connection returns to the pool, right after COMMIT.
+    @event.listens_for(engine.pool, "checkin")
+    def _on_checkin(_dbapi_connection, record) -> None:  # type: ignore[no-untyped-def]
+        writers.release(record)
+
+    @event.listens_for(engine.pool, "reset")
+    def _on_reset(_dbapi_connection, record, _state=None) -> None:  # type: ignore[no-untyped-def]
+        writers.release(record)
 
 
 def build_engine(settings: Settings) -> Engine:

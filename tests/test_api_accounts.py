@@ -165,3 +165,14 @@ def test_an_unknown_timezone_is_refused(alice):
     response = alice.put("/api/v1/profile", json=profile)
     assert response.status_code == 422
     assert response.json()["detail"][0]["code"] == "timezone_unknown"
+
+
+def test_an_unsafe_request_on_a_session_due_for_a_touch_still_succeeds(alice, db: Session):
+    row = db.exec(select(AuthSession)).one()
+    row.last_seen_at -= timedelta(minutes=30)
+    stale = row.last_seen_at
+    db.add(row)
+    db.commit()
+    assert alice.post("/api/v1/entries", json=entry_body()).status_code == 201
+    reload(db)
+    assert db.exec(select(AuthSession)).one().last_seen_at > stale + timedelta(minutes=29)

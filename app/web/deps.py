@@ -66,8 +66,7 @@ def get_auth(request: Request, db: DbSession) -> Auth:
     row = auth.resolve_session(session=db, policy=policy, token=token) if token else None
     patient = db.get(Patient, row.patient_id) if row else None
     if row is not None and auth.needs_touch(row, policy):
-        with Session(write_engine(request.app.state.engine)) as writer:
-            auth.touch_session(session=writer, token_hash_value=row.token_hash)
+        _touch(request, db, row.token_hash)
     result = Auth(row if patient else None, patient, token if patient else None)
     request.state.auth = result
     request.state.patient_locale = patient.locale if patient else None
@@ -75,6 +74,16 @@ def get_auth(request: Request, db: DbSession) -> Auth:
 
 
 AuthDep = Annotated[Auth, Depends(get_auth)]
+
+
+def _touch(request: Request, db: Session, token_hash_value: str) -> None:
+    """Record activity. Unsafe requests already hold the write lock: use their session, since a
+    second connection would wait on that very lock."""
+    if request.method not in SAFE_METHODS:
+        auth.touch_session(session=db, token_hash_value=token_hash_value)
+        return
+    with Session(write_engine(request.app.state.engine)) as writer:
+        auth.touch_session(session=writer, token_hash_value=token_hash_value)
 
 
 class SignInRequired(Exception):
