@@ -39,6 +39,12 @@ def record_birth(
     return update_profile(session=session, patient=patient, profile=profile, now=now)
 
 
+def set_locale(*, session: Session, patient: Patient, locale: str | None) -> None:
+    patient.locale = locale
+    session.add(patient)
+    session.commit()
+
+
 def current_stage(patient: Patient, now: datetime | None = None) -> Stage:
     return stage_on(
         local_today(now or utcnow(), patient.timezone),

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from app.i18n import LOCALES
 from app.schemas import AccountCreate, Credentials, PasswordChange, PasswordConfirmation
-from app.services import auth
+from app.services import auth, profile
 from app.services.errors import ServiceError
 from app.web.deps import DbSession, PagePatient, client_address, cookie_names, csrf_protect, policy_of, settings_of
 from app.web.messages import field_errors, message
@@ -167,9 +167,7 @@ def choose_language(page: Page, form: FormFields, db: DbSession, request: Reques
     if locale not in LOCALES:
         locale = page.locale
     if page.auth.patient is not None:
-        page.auth.patient.locale = locale
-        db.add(page.auth.patient)
-        db.commit()
+        profile.set_locale(session=db, patient=page.auth.patient, locale=locale)
     target = form.get("next", "/")
     response = redirect(
         target if isinstance(target, str) and target.startswith("/") and not target.startswith("//") else "/"
