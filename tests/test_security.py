@@ -107,3 +107,12 @@ def test_cookies_are_secure_when_served_over_https(settings, engine):
     response = client.get("/signin")
     assert "__Host-bhd_csrf" in response.headers["set-cookie"] and "Secure" in response.headers["set-cookie"]
     assert response.headers["strict-transport-security"].startswith("max-age=")
+
+
+def test_a_null_origin_from_our_own_form_is_accepted_with_the_token(app, db):
+    """Chromium sends `Origin: null` on form posts under `Referrer-Policy: no-referrer`."""
+    make_patient(db, "alice@example.org")
+    browser = new_client(app)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', browser.get("/signin").text).group(1)
+    form = {"email": "alice@example.org", "password": PASSWORD, "csrf_token": token}
+    assert browser.post("/signin", data=form, headers={"Origin": "null"}).status_code == 303

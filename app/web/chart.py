@@ -14,8 +14,9 @@ from app.domain.stage import gestational_days_on
 from app.models import Patient
 from app.services.entries import DaySummary
 
-WIDTH, HEIGHT = 640, 280
-LEFT, RIGHT, TOP, BOTTOM = 36, 12, 14, 58
+# Sized for a 360 px phone: the SVG is drawn at about its natural size, so text stays legible.
+WIDTH, HEIGHT = 360, 240
+LEFT, RIGHT, TOP, BOTTOM = 26, 8, 14, 62
 MAX_GAP_DAYS = 2
 
 
@@ -39,6 +40,7 @@ class Chart:
     events: list[tuple[float, str]]
     bands: list[tuple[float, float, str]]
     description: str
+    dot_radius: float = 3.0
 
 
 def _scale(start: date, end: date) -> tuple[Callable[[date], float], Callable[[int], float]]:
@@ -70,7 +72,7 @@ def _week_ticks(patient: Patient, start: date, end: date, x, gettext) -> list[tu
     if patient.due_date is None:
         return []
     last = min(end, patient.delivery_date - timedelta(days=1)) if patient.delivery_date else end
-    step = 2 if (end - start).days <= 31 else 4
+    step = 2 if (end - start).days <= 31 else 6
     ticks, day = [], start
     while day <= last:
         days = gestational_days_on(day, patient.due_date)
@@ -101,7 +103,8 @@ def history_chart(
     back = _series(summaries, "back", gettext("Back pain"), x, y)
     hip = _series(summaries, "hip", gettext("Hip pain"), x, y)
     events, bands = _events_and_bands(patient, start, end, x, gettext)
-    x_ticks = [(x(end - timedelta(days=n)), end - timedelta(days=n)) for n in range(0, (end - start).days + 1, 7)]
+    tick_every = 7 if (end - start).days <= 31 else 21
+    x_ticks = [(x(end - timedelta(days=n)), end - timedelta(days=n)) for n in range(0, (end - start).days + 1, tick_every)]
     description = gettext(
         "Worst daily pain from %(start)s to %(end)s: back pain on %(back)s days, hip pain on %(hip)s days. "
         "The list below gives every value."
@@ -117,4 +120,5 @@ def history_chart(
         events=events,
         bands=bands,
         description=description,
+        dot_radius=3.0 if (end - start).days <= 31 else 2.0,
     )

@@ -71,7 +71,9 @@ def render(
     response = HTMLResponse(env.get_template(name).render(data), status_code=status)
     response.headers["Vary"] = "HX-Request, Cookie, Accept-Language"
     new_token = getattr(request.state, "new_csrf", None)
-    if new_token:
+    # Not on error pages: a parallel request for a missing file (a favicon) would otherwise
+    # replace the cookie that the form on the real page was rendered with.
+    if new_token and status < 400:
         settings = settings_of(request)
         response.set_cookie(
             cookie_names(settings)[1], new_token, httponly=True, samesite="strict", secure=settings.secure_cookies
