@@ -125,3 +125,63 @@ class RedFlagAnswer(SQLModel, table=True):
     code: str = Field(max_length=32)
     answer: bool
     answered_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+# --- Flags (the trend detector's history) -------------------------------------------------
+
+
+# "I have contacted my care team", recorded for a day. Stops reminders; shown to her clinician.
+class Acknowledgement(SQLModel, table=True):
+    __table_args__ = (Index("uq_acknowledgement_day", "patient_id", "seen_on", unique=True),)
+    id: int | None = Field(default=None, primary_key=True)
+    patient_id: int = Field(sa_column_args=[ForeignKey("patient.id", ondelete="CASCADE")])
+    seen_on: date
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+# One flag episode as the detector replayed it (rebuilt after every save; see services/flags.py).
+class FlagEpisode(SQLModel, table=True):
+    __tablename__ = "flag_episode"
+    __table_args__ = (Index("uq_flag_episode_start", "patient_id", "started_on", unique=True),)
+    id: int | None = Field(default=None, primary_key=True)
+    patient_id: int = Field(sa_column_args=[ForeignKey("patient.id", ondelete="CASCADE")])
+    started_on: date
+    level: str = Field(max_length=16)  # the highest level reached
+    closed_on: date | None = None
+    acknowledged_on: date | None = None
+    retracted_on: date | None = None  # no longer supported by her diary after an edit or deletion
+    baseline_back: float | None = None  # usual level frozen at the opening
+    baseline_hip: float | None = None
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+# A level an episode reached on a day, with the rules and figures behind it.
+class FlagChange(SQLModel, table=True):
+    __tablename__ = "flag_change"
+    __table_args__ = (Index("uq_flag_change", "episode_id", "day", "level", unique=True),)
+    id: int | None = Field(default=None, primary_key=True)
+    episode_id: int = Field(sa_column_args=[ForeignKey("flag_episode.id", ondelete="CASCADE")])
+    day: date
+    level: str = Field(max_length=16)
+    reasons_json: str  # [{"rule", "site", "level", "evidence"}]: words are rendered per language
+
+
+# A push the detector wants sent (new flag, escalation, emergency, reminder, check-in).
+# The reminder worker (push) claims unsent rows; unique so replays never notify twice.
+class FlagNotification(SQLModel, table=True):
+    __tablename__ = "flag_notification"
+    __table_args__ = (Index("uq_flag_notification", "patient_id", "day", "kind", "level", unique=True),)
+    id: int | None = Field(default=None, primary_key=True)
+    patient_id: int = Field(sa_column_args=[ForeignKey("patient.id", ondelete="CASCADE")])
+    day: date
+    kind: str = Field(max_length=16)  # new, escalation, emergency, reminder, check_in
+    level: str = Field(max_length=16)
+    episode_start: date
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+# Tables of later features live in their own modules; importing them here registers them.
+from app.models_push import *  # noqa: E402, F403
+from app.models_share import *  # noqa: E402, F403

@@ -32,6 +32,7 @@ def _run(connection) -> None:  # type: ignore[no-untyped-def]
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",  # SQLite alters tables by copying them
         compare_type=True,
+        user_module_prefix="",  # our column types render as `UTCDateTime(...)`, imported by the template
     )
     with context.begin_transaction():
         context.run_migrations()
