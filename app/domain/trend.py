@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_right
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from enum import StrEnum
 from fractions import Fraction
@@ -276,6 +276,20 @@ def notifications_due(
     """The pushes due on `today` (the app de-duplicates by (patient, day, kind))."""
     history = episodes(days, today=today, acknowledged_on=acknowledged_on, config=config)
     return tuple(n for n in notifications(history, today=today, config=config) if n.day == today)
+
+
+def reword(
+    reason: Reason, *, stage: Stage | None = None, gettext: Gettext | None = None, still: bool = False
+) -> Reason:
+    """The same reason with its message written again for `stage` and language `gettext`.
+
+    For reasons kept as (rule, site, level, evidence), e.g. in the stored flag history:
+    `reword(Reason(rule, site, Level(level), "", evidence), gettext=...)`.
+    """
+    message = render_message(
+        reason.rule, reason.site, reason.level, reason.evidence, stage=stage, still=still, gettext=gettext
+    )
+    return replace(reason, message=message)
 
 
 def explain(reason: Reason, gettext: Gettext | None = None) -> str:
@@ -861,4 +875,5 @@ __all__ = [
     "max_level",
     "notifications",
     "notifications_due",
+    "reword",
 ]
