@@ -1,4 +1,4 @@
-"""The command line: `python -m app serve|migrate|demo|backup` (also installed as `backhip`)."""
+"""The command line: `python -m app serve|migrate|demo|backup|worker|vapid-keys` (also installed as `backhip`)."""
 
 from __future__ import annotations
 
@@ -71,6 +71,46 @@ def _backup(args: argparse.Namespace) -> int:
     return 0
 
 
+def _worker(args: argparse.Namespace) -> int:
+    """The reminder worker: `--once` does what is due and exits; otherwise it loops until SIGTERM/SIGINT."""
+    import logging
+    import signal
+    import threading
+
+    from app.db import get_engine
+    from app.push.worker import Worker
+
+    settings = get_settings()
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    worker = Worker(engine=get_engine(), settings=settings)
+    if args.once:
+        stats = worker.run_once()
+        print(f"planned {stats.planned}, outcomes {stats.outcomes}, notifications {stats.notifications}")
+        return 0
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())  # finish the batch in hand, then exit
+    worker.run(stop, interval=args.interval)
+    return 0
+
+
+def _vapid_keys(args: argparse.Namespace) -> int:
+    """Print a new VAPID private key (PEM) and its public key; with PATH, write the key there (mode 600)."""
+    from app.push.keys import generate_private_pem, public_key_of
+
+    pem = generate_private_pem()
+    if args.path:
+        path = Path(args.path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(pem)
+        path.chmod(0o600)
+        print(f"private key written to {path}; set VAPID_PRIVATE_KEY_FILE={path}")
+    else:
+        print(pem.decode(), end="")
+    print(f"public key: {public_key_of(pem)}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m app", description="Back & Hip Diary")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -90,6 +130,13 @@ def build_parser() -> argparse.ArgumentParser:
     backup = commands.add_parser("backup", help="copy the SQLite database to PATH while it runs")
     backup.add_argument("path")
     backup.set_defaults(handler=_backup)
+    worker = commands.add_parser("worker", help="send due push reminders (loops until SIGTERM)")
+    worker.add_argument("--once", action="store_true", help="send what is due now, then exit")
+    worker.add_argument("--interval", type=float, default=30.0, help="seconds between rounds")
+    worker.set_defaults(handler=_worker)
+    vapid = commands.add_parser("vapid-keys", help="generate a VAPID key pair for push reminders")
+    vapid.add_argument("path", nargs="?", help="write the private key (PEM) to this file")
+    vapid.set_defaults(handler=_vapid_keys)
     return parser
 
 

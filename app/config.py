@@ -36,6 +36,17 @@ class Settings(BaseSettings):
     login_max_failures: int = Field(default=5, ge=1)
     login_window_minutes: int = Field(default=15, ge=1)
     log_level: str = "INFO"
+    share_views_per_minute: int = Field(default=60, ge=1, le=10000)  # per client, across all of /s/
+    vapid_private_key_file: Path | None = None  # generated under ./var/ outside production
+    vapid_subject: str = "mailto:admin@example.invalid"
+    run_worker_in_process: bool = True
+    # Push services the server may POST to: host names (https implied; `*.` wildcards), or,
+    # outside production only, full origins such as http://127.0.0.1:8123 (the tests' fake).
+    push_allowed_hosts: str = (
+        "fcm.googleapis.com,updates.push.services.mozilla.com,push.services.mozilla.com,"
+        "*.push.apple.com,*.notify.windows.com"
+    )
+    emergency_number: str = Field(default="112", pattern=r"^[0-9+]{2,15}$")
 
     @field_validator("default_locale")
     @classmethod
@@ -51,7 +62,30 @@ class Settings(BaseSettings):
                 raise ValueError("SECRET_KEY must be set to at least 32 random characters in production")
             if not self.base_url.startswith("https://"):
                 raise ValueError("BASE_URL must be https:// in production")
+            self._production_push_checks()
         return self
+
+    def _production_push_checks(self) -> None:
+        """Production needs a VAPID key file and only https push hosts."""
+        if self.vapid_private_key_file is None or not self.vapid_private_key_file.is_file():
+            raise ValueError("VAPID_PRIVATE_KEY_FILE must name a readable key file in production")
+        if any("://" in entry for entry in self.push_allowed_entries):
+            raise ValueError("PUSH_ALLOWED_HOSTS may only list https host names in production")
+
+    @field_validator("vapid_subject")
+    @classmethod
+    def _vapid_subject(cls, value: str) -> str:
+        if not value.startswith(("mailto:", "https://")):
+            raise ValueError("VAPID_SUBJECT must be a mailto: or https:// URL")
+        return value
+
+    @property
+    def push_allowed_entries(self) -> tuple[str, ...]:
+        return tuple(entry.strip().lower() for entry in self.push_allowed_hosts.split(",") if entry.strip())
+
+    def resolved_vapid_key_file(self) -> Path:
+        """The configured VAPID key file, or (outside production) ./var/vapid_private_key.pem."""
+        return self.vapid_private_key_file or VAR_DIR / "vapid_private_key.pem"
 
     @property
     def is_sqlite(self) -> bool:

@@ -16,7 +16,7 @@ from zoneinfo import available_timezones
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StrictInt, model_validator
 
-from app.domain.red_flags import RED_FLAG_CODES
+from app.domain.trend import RED_FLAG_CODES
 from app.services.passwords import MAX_LENGTH as PASSWORD_MAX
 from app.services.passwords import MIN_LENGTH as PASSWORD_MIN
 
@@ -131,6 +131,18 @@ class Profile(Strict):
         if self.weaning_date and self.delivery_date and self.weaning_date < self.delivery_date:
             raise ValueError("weaning_before_delivery")
         return self
+
+
+class RedFlagAnswers(Strict):
+    """Answers to the red-flag questions for a day (today by default): code -> yes/no."""
+
+    day: date | None = None
+    answers: dict[Annotated[str, Field(max_length=32)], StrictBool] = Field(max_length=10)
+
+
+# POST /api/v1/assessment/acknowledgements: the day she contacted her care team.
+class AcknowledgementCreate(Strict):
+    seen_on: date
 
 
 class FunctionAnswers(Strict):

@@ -4,7 +4,10 @@ Each server runs in its own process (uvicorn, one worker) on loopback; this proc
 with CONCURRENCY clients posting REQUESTS new entries (after a warm-up), then prints requests per
 second and p50/p99 latency for both, and the ratio. Usage:
 
-    .venv/bin/python benchmarks/entry_throughput.py [--requests 3000] [--concurrency 8]
+    .venv/bin/python benchmarks/entry_throughput.py [--requests 3000] [--concurrency 8] [--history-days 730]
+
+`--history-days N` gives the benchmark patient N days of earlier entries first, so each save
+also pays for assessing a long diary (the detector replays her whole history after a save).
 """
 
 from __future__ import annotations
@@ -37,7 +40,17 @@ def free_port() -> int:
 
 
 def start_server(target: str, env: dict[str, str], port: int) -> subprocess.Popen:
-    command = [sys.executable, "-m", "uvicorn", target, "--port", str(port), "--log-level", "warning", "--no-access-log"]
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        target,
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+    ]
     process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env})  # noqa: S603
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -86,7 +99,42 @@ def measure(base_url: str, requests: int, concurrency: int, **client) -> dict[st
     }
 
 
-def real_stack(workdir: Path, requests: int, concurrency: int) -> dict[str, float]:
+def seed_history(database: Path, days: int) -> None:
+    """Give the (only) patient `days` days of daily entries before today, written directly."""
+    import random
+    import sqlite3
+    from datetime import timedelta
+
+    rng = random.Random(42)
+    now = datetime.now(UTC)
+    with sqlite3.connect(database) as connection:
+        patient_id = connection.execute("SELECT id FROM patient").fetchone()[0]
+        rows = []
+        for days_ago in range(days, 0, -1):
+            moment = now - timedelta(days=days_ago)
+            stamp = moment.strftime("%Y-%m-%d %H:%M:%S.%f")
+            rows.append(
+                (
+                    uuid.uuid4().hex,
+                    patient_id,
+                    stamp,
+                    moment.date().isoformat(),
+                    rng.randint(1, 5),
+                    rng.randint(0, 3),
+                    "",
+                    uuid.uuid4().hex,
+                    stamp,
+                    stamp,
+                )
+            )
+        connection.executemany(
+            "INSERT INTO entry (id, patient_id, recorded_at, day, back_pain, hip_pain, red_flags, create_fingerprint,"
+            " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+
+
+def real_stack(workdir: Path, requests: int, concurrency: int, history_days: int) -> dict[str, float]:
     env = {
         "DATABASE_URL": f"sqlite:///{workdir / 'real.sqlite3'}",
         "APP_ENV": "test",
@@ -105,7 +153,11 @@ def real_stack(workdir: Path, requests: int, concurrency: int) -> dict[str, floa
     process = start_server("app.main:app", env, port)
     try:
         base = f"http://127.0.0.1:{port}"
-        httpx.post(f"{base}/api/v1/accounts", json={"email": "bench@example.org", "password": PASSWORD, "consent": True})
+        httpx.post(
+            f"{base}/api/v1/accounts", json={"email": "bench@example.org", "password": PASSWORD, "consent": True}
+        )
+        if history_days:
+            seed_history(workdir / "real.sqlite3", history_days)
         signed = httpx.post(f"{base}/api/v1/sessions", json={"email": "bench@example.org", "password": PASSWORD})
         cookies = dict(signed.cookies)
         headers = {"X-CSRF-Token": signed.json()["csrf_token"]}
@@ -156,15 +208,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--history-days", type=int, default=0)
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="bhd-bench-"))
     try:
         floor_figures = floor(workdir, args.requests, args.concurrency)
-        real_figures = real_stack(workdir, args.requests, args.concurrency)
+        real_figures = real_stack(workdir, args.requests, args.concurrency, args.history_days)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
-    print(f"requests: {args.requests} per server after warm-up, concurrency {args.concurrency}")
+    print(
+        f"requests: {args.requests} per server after warm-up, concurrency {args.concurrency}, "
+        f"patient history: {args.history_days} days"
+    )
     print(f"{'server':<12}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}")
     for name, figures in (("floor", floor_figures), ("real stack", real_figures)):
         print(f"{name:<12}{figures['rps']:>10.0f}{figures['p50_ms']:>10.1f}{figures['p99_ms']:>10.1f}")

@@ -111,17 +111,18 @@ def test_a_repeated_form_field_is_refused(app, db: Session):
     assert db.exec(select(Entry)).all() == []
 
 
-def _zone_where_it_is_between_midnight_and_four() -> str:
+def _zone_where_the_hour_is(hours: tuple[int, ...]) -> str:
+    """A fixed-offset zone where the local hour right now is one of `hours` (one always is)."""
     now = datetime.now(UTC)
     for offset in range(-12, 15):
         zone = f"Etc/GMT{'-' if offset > 0 else '+'}{abs(offset)}" if offset else "Etc/GMT"
-        if now.astimezone(ZoneInfo(zone)).hour in (1, 2):
+        if now.astimezone(ZoneInfo(zone)).hour in hours:
             return zone
-    raise AssertionError("some zone is always between 1 and 3 a.m.")
+    raise AssertionError(f"no zone at hours {hours}")
 
 
 def test_between_midnight_and_four_she_is_asked_which_day_the_entry_is_for(app, db: Session):
-    zone = _zone_where_it_is_between_midnight_and_four()
+    zone = _zone_where_the_hour_is((1, 2))
     make_patient(db, "kim@example.org", timezone=zone)
     browser = new_client(app)
     page_sign_in(browser, "kim@example.org")
@@ -141,19 +142,10 @@ def test_between_midnight_and_four_she_is_asked_which_day_the_entry_is_for(app, 
 
 
 def test_during_the_day_there_is_no_midnight_question(alice, app, db: Session):
-    make_patient(db, "lea@example.org", timezone=_zone_where_it_is_midday())
+    make_patient(db, "lea@example.org", timezone=_zone_where_the_hour_is((12, 13)))
     browser = new_client(app)
     page_sign_in(browser, "lea@example.org")
     assert "It is after midnight" not in browser.get("/").text
-
-
-def _zone_where_it_is_midday() -> str:
-    now = datetime.now(UTC)
-    for offset in range(-12, 15):
-        zone = f"Etc/GMT{'-' if offset > 0 else '+'}{abs(offset)}" if offset else "Etc/GMT"
-        if now.astimezone(ZoneInfo(zone)).hour in (12, 13):
-            return zone
-    raise AssertionError("some zone is always around midday")
 
 
 def test_history_shows_the_chart_and_the_days(app, db: Session):

@@ -8,6 +8,10 @@
       if (zone) { input.value = zone; }
     } catch (error) { /* keep the server's default */ }
   });
+  // The installable app: the service worker caches the app shell and keeps offline entries.
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.register("/sw.js", {scope: "/"}).catch(function () { /* pages work without it */ });
+  }
   // After htmx swaps the main region, move focus there so screen readers announce the result.
   document.addEventListener("htmx:afterSwap", function (event) {
     var main = document.getElementById("main");

@@ -8,8 +8,12 @@ from datetime import date
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from fastapi.responses import JSONResponse
 
+from app.domain.diary_day import local_today
+from app.i18n import translations
+from app.models import Patient, utcnow
 from app.schemas import (
     AccountCreate,
+    AcknowledgementCreate,
     Credentials,
     EntryCreate,
     EntryPublic,
@@ -17,13 +21,15 @@ from app.schemas import (
     PasswordChange,
     PasswordConfirmation,
     Profile,
+    RedFlagAnswers,
     SessionPublic,
 )
-from app.services import auth, entries, profile
+from app.services import auth, entries, flags, profile
 from app.web.deps import (
     ApiPatient,
     AuthDep,
     DbSession,
+    Locale,
     client_address,
     csrf_protect,
     policy_of,
@@ -106,6 +112,39 @@ def delete_account(body: PasswordConfirmation, request: Request, db: DbSession, 
     return response
 
 
+def assessment_payload(db: DbSession, me: Patient, locale: str) -> dict[str, object]:
+    """`{level, reasons: [{rule, site, level, message, evidence}], as_of}` in her language."""
+    result = flags.assessment(session=db, patient=me, gettext=translations(locale).gettext)
+    return {
+        "level": result.level.value,
+        "reasons": [
+            {"rule": r.rule, "site": r.site, "level": r.level.value, "message": r.message, "evidence": r.evidence}
+            for r in result.reasons
+        ],
+        "as_of": local_today(utcnow(), me.timezone).isoformat(),
+    }
+
+
+@router.get("/assessment", tags=["assessment"])
+def read_assessment(db: DbSession, me: ApiPatient, locale: Locale) -> dict[str, object]:
+    """Her current level and its reasons (the open flag episode on her local today)."""
+    return assessment_payload(db, me, locale)
+
+
+@router.post("/assessment/acknowledgements", status_code=201, tags=["assessment"])
+def acknowledge(body: AcknowledgementCreate, db: DbSession, me: ApiPatient, locale: Locale) -> JSONResponse:
+    """'I have contacted my care team': stops reminders; shown to her clinician. 200 if already recorded."""
+    created = flags.acknowledge(session=db, patient=me, seen_on=body.seen_on)
+    return JSONResponse(assessment_payload(db, me, locale), status_code=201 if created else 200)
+
+
+@router.post("/red-flag-answers", status_code=201, tags=["assessment"])
+def answer_red_flags(body: RedFlagAnswers, db: DbSession, me: ApiPatient, locale: Locale) -> dict[str, object]:
+    """Store yes/no answers for a day; returns the assessment they lead to."""
+    flags.record_answers(session=db, patient=me, answers=body.answers, day=body.day)
+    return assessment_payload(db, me, locale)
+
+
 @router.get("/profile", tags=["profile"])
 def read_profile(me: ApiPatient) -> Profile:
     return profile.get_profile(me)
@@ -117,10 +156,16 @@ def replace_profile(body: Profile, db: DbSession, me: ApiPatient) -> Profile:
 
 
 @router.post("/entries", status_code=201, tags=["entries"], responses={200: {"model": EntryPublic}})
-def create_entry(body: EntryCreate, db: DbSession, me: ApiPatient) -> JSONResponse:
-    """201 the first time; 200 when the same id and body arrive again; 409 for a different body."""
+def create_entry(body: EntryCreate, db: DbSession, me: ApiPatient, locale: Locale) -> JSONResponse:
+    """201 the first time; 200 when the same id and body arrive again; 409 for a different body.
+
+    The answer also carries `assessment`, her current assessment after this save.
+    """
     result = entries.create_entry(session=db, patient=me, data=body)
+    if result.created:
+        flags.refresh(session=db, patient=me)
     payload = entries.to_public(result.entry).model_dump(mode="json")
+    payload["assessment"] = assessment_payload(db, me, locale)
     return JSONResponse(payload, status_code=201 if result.created else 200)
 
 
@@ -142,10 +187,13 @@ def read_entry(entry_id: uuid.UUID, db: DbSession, me: ApiPatient) -> EntryPubli
 
 @router.patch("/entries/{entry_id}", tags=["entries"])
 def update_entry(entry_id: uuid.UUID, body: EntryUpdate, db: DbSession, me: ApiPatient) -> EntryPublic:
-    return entries.to_public(entries.update_entry(session=db, patient=me, entry_id=entry_id, changes=body))
+    entry = entries.update_entry(session=db, patient=me, entry_id=entry_id, changes=body)
+    flags.refresh(session=db, patient=me)
+    return entries.to_public(entry)
 
 
 @router.delete("/entries/{entry_id}", status_code=204, tags=["entries"])
 def delete_entry(entry_id: uuid.UUID, db: DbSession, me: ApiPatient) -> Response:
     entries.delete_entry(session=db, patient=me, entry_id=entry_id)
+    flags.refresh(session=db, patient=me)
     return Response(status_code=204)

@@ -41,11 +41,15 @@ class Chart:
     bands: list[tuple[float, float, str]]
     description: str
     dot_radius: float = 3.0
+    usual_band: tuple[float, float] | None = None  # summary: y of her usual level's quartiles (high, low)
+    markers: list[tuple[float, str]] = field(default_factory=list)  # summary: numbered flag openings
 
 
-def _scale(start: date, end: date) -> tuple[Callable[[date], float], Callable[[int], float]]:
+def _scale(
+    start: date, end: date, width: int = WIDTH, height: int = HEIGHT
+) -> tuple[Callable[[date], float], Callable[[float], float]]:
     span = max((end - start).days, 1)
-    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    plot_w, plot_h = width - LEFT - RIGHT, height - TOP - BOTTOM
     return (
         lambda day: round(LEFT + (day - start).days / span * plot_w, 1),
         lambda score: round(TOP + (10 - score) / 10 * plot_h, 1),
@@ -104,7 +108,9 @@ def history_chart(
     hip = _series(summaries, "hip", gettext("Hip pain"), x, y)
     events, bands = _events_and_bands(patient, start, end, x, gettext)
     tick_every = 7 if (end - start).days <= 31 else 21
-    x_ticks = [(x(end - timedelta(days=n)), end - timedelta(days=n)) for n in range(0, (end - start).days + 1, tick_every)]
+    x_ticks = [
+        (x(end - timedelta(days=n)), end - timedelta(days=n)) for n in range(0, (end - start).days + 1, tick_every)
+    ]
     description = gettext(
         "Worst daily pain from %(start)s to %(end)s: back pain on %(back)s days, hip pain on %(hip)s days. "
         "The list below gives every value."
@@ -121,4 +127,44 @@ def history_chart(
         bands=bands,
         description=description,
         dot_radius=3.0 if (end - start).days <= 31 else 2.0,
+    )
+
+
+# The clinician summary draws one wider chart per site (an A4 page is about 640 px wide).
+SUMMARY_WIDTH, SUMMARY_HEIGHT = 640, 230
+
+
+def site_chart(
+    summaries: Sequence[DaySummary],
+    *,
+    site: str,
+    start: date,
+    end: date,
+    patient: Patient,
+    usual: tuple[float, float] | None,
+    flags: Sequence[tuple[date, str]],
+    description: str,
+    gettext: Callable[[str], str],
+) -> Chart:
+    """One site over start..end with her usual-level band (low, high), the pregnancy, birth and
+    breastfeeding timeline, and a numbered marker where each flag opened."""
+    x, y = _scale(start, end, SUMMARY_WIDTH, SUMMARY_HEIGHT)
+    name = gettext("Back pain") if site == "back" else gettext("Hip pain")
+    events, bands = _events_and_bands(patient, start, end, x, gettext)
+    step = max(7, ((end - start).days // 6 // 7) * 7)
+    x_ticks = [(x(end - timedelta(days=n)), end - timedelta(days=n)) for n in range(0, (end - start).days + 1, step)]
+    return Chart(
+        width=SUMMARY_WIDTH,
+        height=SUMMARY_HEIGHT,
+        plot=(LEFT, TOP, SUMMARY_WIDTH - RIGHT, SUMMARY_HEIGHT - BOTTOM),
+        y_ticks=[(y(score), score) for score in (0, 4, 7, 10)],
+        x_ticks=x_ticks,
+        series=[_series(summaries, site, name, x, y)],
+        week_ticks=_week_ticks(patient, start, end, x, gettext),
+        events=events,
+        bands=bands,
+        description=description,
+        dot_radius=2.5 if (end - start).days <= 92 else 1.6,
+        usual_band=(y(usual[1]), y(usual[0])) if usual else None,
+        markers=[(x(day), label) for day, label in flags if start <= day <= end],
     )

@@ -47,6 +47,15 @@ MESSAGES: dict[str, str] = {
     "weaning_before_delivery": N_("The weaning date cannot be before the birth date."),
     "painkiller_helped_without_taken": N_("Say whether a painkiller helped only if you took one."),
     "passwords_differ": N_("The two new passwords are not the same."),
+    # share links and export
+    "label_required": N_("Give the link a name, for example the name of your clinician."),
+    "expiry_range": N_("Choose how long the link works: 1 to 90 days."),
+    "export_format": N_("Choose one of the formats offered: json, csv or fhir."),
+    # push reminders
+    "push_endpoint_not_allowed": N_("This browser's push service is not supported."),
+    "push_keys_invalid": N_("This browser sent a push subscription that cannot be used."),
+    "quiet_hours_incomplete": N_("Give both a start and an end for quiet hours, or neither."),
+    "time_invalid": N_("Enter a time like 20:00."),
 }
 
 # Pydantic error types → our codes (so no message ever quotes the submitted value).

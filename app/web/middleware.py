@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import secrets
 import time
 from typing import Any
@@ -52,9 +53,24 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(data)
 
 
+SHARE_TOKEN = re.compile(r"/s/[A-Za-z0-9_-]+")
+
+
+class RedactShareTokens(logging.Filter):
+    """Defence in depth: whatever logs a path (a library, a future log line), a share-link
+    token never reaches the output. Our request log already names only route templates."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        if "/s/" in text:
+            record.msg, record.args = SHARE_TOKEN.sub("/s/[redacted]", text), None
+        return True
+
+
 def configure_logging(level: str) -> None:
     handler = logging.StreamHandler()
     handler.setFormatter(JsonFormatter())
+    handler.addFilter(RedactShareTokens())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

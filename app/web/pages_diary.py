@@ -14,13 +14,14 @@ from pydantic import ValidationError
 from app.domain.diary_day import backfill_days, day_that_just_ended, local_today
 from app.models import Patient, utcnow
 from app.schemas import TIMEZONES, Profile
-from app.services import entries, profile
+from app.services import entries, flags, profile
 from app.services.errors import InvalidInput, NotFound
 from app.web.chart import history_chart
 from app.web.deps import DbSession, PagePatient, csrf_protect
 from app.web.entry_form import FormError, entry_create_from_form, entry_update_from_form, form_errors
 from app.web.messages import message
 from app.web.pages_common import FormFields, Page, redirect
+from app.web.pages_flags import assessment_context
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
 HISTORY_RANGES = (30, 90)
@@ -55,7 +56,9 @@ def home(page: Page, db: DbSession, saved: uuid.UUID | None = None) -> Response:
     me = page.auth.patient
     if me is None:
         return page.render("landing.html", {"deleted": page.request.query_params.get("deleted")})
-    context = _log_context(me, db)
+    context = {**_log_context(me, db), **assessment_context(page, db, me)}
+    context["answered"] = page.request.query_params.get("answered")
+    context["acknowledged"] = page.request.query_params.get("acknowledged")
     if saved:
         with suppress(NotFound):
             context["saved"] = entries.get_entry(session=db, patient=me, entry_id=saved)
@@ -69,11 +72,18 @@ def create_entry(page: Page, me: PagePatient, form: FormFields, db: DbSession) -
         result = entries.create_entry(session=db, patient=me, data=data, server_timed=True)
     except (ValidationError, FormError) as exc:
         errors = form_errors(exc, lambda code: message(code, page.locale))
-        return page.render("home.html", {**_log_context(me, db, form), "errors": errors}, 422)
+        return _log_again(page, db, me, form, errors)
     except InvalidInput as exc:
-        errors = {"day": message(exc.code, page.locale)}
-        return page.render("home.html", {**_log_context(me, db, form), "errors": errors}, 422)
+        return _log_again(page, db, me, form, {"day": message(exc.code, page.locale)})
+    if result.created:
+        flags.refresh(session=db, patient=me)
     return redirect(f"/?saved={result.entry.id}")
+
+
+def _log_again(page: Page, db: DbSession, me: Patient, form: dict[str, Any], errors: dict[str, str]) -> Response:
+    """The log form again, with her answers kept and the problems next to the fields."""
+    context = {**_log_context(me, db, form), **assessment_context(page, db, me), "errors": errors}
+    return page.render("home.html", context, 422)
 
 
 @router.get("/entries/{entry_id}/edit")
@@ -106,6 +116,7 @@ def update_entry(entry_id: uuid.UUID, page: Page, me: PagePatient, form: FormFie
     try:
         changes = entry_update_from_form(form)
         entries.update_entry(session=db, patient=me, entry_id=entry_id, changes=changes)
+        flags.refresh(session=db, patient=me)
     except (ValidationError, FormError) as exc:
         errors = form_errors(exc, lambda code: message(code, page.locale))
         return page.render("entry_edit.html", {"entry": entry, "values": form, "errors": errors, **_days(me)}, 422)
@@ -125,6 +136,7 @@ def delete_entry_confirm(entry_id: uuid.UUID, page: Page, me: PagePatient, db: D
 @router.post("/entries/{entry_id}/delete")
 def delete_entry(entry_id: uuid.UUID, page: Page, me: PagePatient, db: DbSession) -> Response:
     entries.delete_entry(session=db, patient=me, entry_id=entry_id)
+    flags.refresh(session=db, patient=me)
     return redirect("/history?deleted=1")
 
 
