@@ -27,6 +27,8 @@ from app.models import Entry, Patient
 from app.services.auth import CONSENT_VERSION
 from app.services.passwords import hash_password
 
+pytest_plugins = ["tests.fake_push"]  # the fake push service and the push settings (fixtures)
+
 PASSWORD = "correct horse battery"
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 

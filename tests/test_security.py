@@ -79,12 +79,16 @@ def test_logs_carry_no_health_data_emails_or_tokens(app, db, caplog):
         assert secret not in logged
 
 
-def test_openapi_is_served_in_test_and_off_in_production(stranger):
+def test_openapi_is_served_in_test_and_off_in_production(stranger, tmp_path):
     assert stranger.get("/api/openapi.json").status_code == 200
     from app.main import create_app
     from tests.conftest import make_settings
 
-    production = make_settings("sqlite:///:memory:", app_env="production", base_url="https://diary.example")
+    key_file = tmp_path / "vapid.pem"  # production refuses to start without a VAPID key file
+    key_file.write_text("not read by this test")
+    production = make_settings(
+        "sqlite:///:memory:", app_env="production", base_url="https://diary.example", vapid_private_key_file=key_file
+    )
     assert new_client(create_app(production)).get("/api/openapi.json").status_code == 404
 
 
