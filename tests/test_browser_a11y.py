@@ -35,7 +35,9 @@ def sign_in(page, base: str, email: str) -> None:  # type: ignore[no-untyped-def
 @pytest.mark.browser
 @pytest.mark.parametrize("locale", ["en-GB", "de-DE"])
 def test_no_axe_violations_on_any_page(browser, app, db, locale):  # noqa: F811
-    patient = make_patient(db, "axe@example.org", due_date=utcnow().date() + timedelta(weeks=6), timezone="Europe/Berlin")
+    patient = make_patient(
+        db, "axe@example.org", due_date=utcnow().date() + timedelta(weeks=6), timezone="Europe/Berlin"
+    )
     for days_ago, score in [(0, 8), (1, 8)] + [(n, 2) for n in range(8, 22)]:
         make_entry(db, patient, day=utcnow().date() - timedelta(days=days_ago), back_pain=score, hip_pain=1)
     found: dict[str, list[str]] = {}

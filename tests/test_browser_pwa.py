@@ -70,6 +70,8 @@ def site(push_app, db: Session) -> Iterator[str]:  # type: ignore[no-untyped-def
 def page(browser, site: str):  # type: ignore[no-untyped-def]
     context = browser.new_context(base_url=site)  # type: ignore[attr-defined]
     page = context.new_page()
+    console: list[str] = []
+    page.on("console", lambda message: console.append(message.text))
     page.goto("/signin")
     page.fill("input[name=email]", "alice@example.org")
     page.fill("input[name=password]", PASSWORD)
@@ -78,6 +80,7 @@ def page(browser, site: str):  # type: ignore[no-untyped-def]
     wait_for_service_worker(page)
     yield page
     context.close()
+    assert not [line for line in console if "Content Security Policy" in line], "the strict CSP was violated"
 
 
 def wait_for_service_worker(page) -> None:  # type: ignore[no-untyped-def]
@@ -99,6 +102,9 @@ def test_the_manifest_is_valid_and_the_service_worker_registers(page, site):
             icon["src"],
         )
         assert size == icon["sizes"]
+    cdp = page.context.new_cdp_session(page)
+    errors = {e["errorId"] for e in cdp.send("Page.getInstallabilityErrors")["installabilityErrors"]}
+    assert errors <= {"in-incognito"}  # Playwright's contexts are incognito; nothing about the app itself
     caches = page.evaluate("caches.keys()")
     assert len(caches) == 1 and caches[0].startswith("bhd-shell-")
 
@@ -194,3 +200,22 @@ def test_a_push_shows_a_notification_whose_click_opens_the_diary(page, site):
     )
     page.wait_for_url(f"{site}/")
     assert page.evaluate("navigator.serviceWorker.ready.then(r => r.getNotifications()).then(ns => ns.length)") == 0
+
+
+def test_signing_out_with_entries_waiting_asks_first(page):
+    page.context.route("**/api/v1/entries", lambda route: route.abort())  # the entry cannot leave the phone
+    page.evaluate(
+        "self.BhdOutbox.add({id: 'x', body: {}, csrf: '', owner: document.getElementById('outbox-status')"
+        ".dataset.owner, queued_at: new Date().toISOString()})"
+    )
+    page.goto("/account")
+    page.locator("#outbox-status").get_by_text("Entries waiting on this phone: 1").wait_for()
+    questions: list[str] = []
+    page.once("dialog", lambda dialog: (questions.append(dialog.message), dialog.dismiss()))
+    page.click("form[action='/signout'] button[type=submit]")
+    page.wait_for_timeout(300)
+    assert questions and "still waiting on this phone" in questions[0]
+    assert page.url.endswith("/account")  # she chose to stay
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("form[action='/signout'] button[type=submit]")
+    page.wait_for_url("**/signin")

@@ -159,3 +159,13 @@ def test_the_offline_page_carries_nothing_about_her(alice, db):
     page = alice.get("/offline").text
     assert "You are offline" in page
     assert "alice" not in page and "Pregnant" not in page and "/history" not in page
+
+
+def test_deleting_her_account_erases_her_subscriptions_and_reminders(carla, fake_push, db):
+    carla.post("/api/v1/push/subscriptions", json=fake_push.subscription())
+    carla.put("/api/v1/reminders", json={"reminder_time": "19:30:00", "outside_windows": True})
+    from tests.conftest import PASSWORD
+
+    assert carla.request("DELETE", "/api/v1/account", json={"password": PASSWORD}).status_code == 204
+    reload(db)
+    assert db.exec(select(PushSubscription)).all() == [] and db.exec(select(ReminderPreference)).all() == []

@@ -367,3 +367,24 @@ def test_production_accepts_only_https_push_hosts_and_needs_a_key(tmp_path, entr
         make_settings("sqlite:///:memory:", **production, push_allowed_hosts=f"fcm.googleapis.com,{entry}")
     with pytest.raises(ValueError, match="VAPID_PRIVATE_KEY_FILE"):
         make_settings("sqlite:///:memory:", **{**production, "vapid_private_key_file": None})
+
+
+def test_the_web_process_runs_the_worker_only_when_configured_and_never_in_tests(push_settings, engine):
+    import threading as threads
+
+    from fastapi.testclient import TestClient
+
+    from app.main import create_app
+
+    def running() -> bool:
+        return any(t.name == "reminder-worker" for t in threads.enumerate())
+
+    with TestClient(create_app(push_settings, engine)):
+        assert not running()  # APP_ENV=test
+    development = push_settings.model_copy(update={"app_env": "development"})
+    with TestClient(create_app(development, engine)):
+        assert running()
+    assert not running()  # stopped with the app
+    quiet = development.model_copy(update={"run_worker_in_process": False})
+    with TestClient(create_app(quiet, engine)):
+        assert not running()

@@ -9,9 +9,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import Field
 
+from app.models import Patient
 from app.push.keys import vapid_keys
+from app.schemas import Strict
 from app.services import push as push_service
 from app.services import reminders
 from app.services.errors import InvalidInput
@@ -46,23 +48,23 @@ Key = Annotated[str, Field(max_length=200)]
 
 
 # A browser's PushSubscription.toJSON().
-class SubscriptionKeys(BaseModel):
+class SubscriptionKeys(Strict):
     p256dh: Key
     auth: Key
 
 
-class SubscriptionIn(BaseModel):
+class SubscriptionIn(Strict):
     endpoint: Annotated[str, Field(max_length=2048)]
     expirationTime: int | None = None  # noqa: N815 (the browser's own field name)
     keys: SubscriptionKeys
 
 
-class SubscriptionRef(BaseModel):
+class SubscriptionRef(Strict):
     endpoint: Annotated[str, Field(max_length=2048)]
 
 
 # GET/PUT /api/v1/reminders: her reminder choices.
-class ReminderSettingsBody(BaseModel):
+class ReminderSettingsBody(Strict):
     reminder_time: time | None = None
     quiet_start: time | None = None
     quiet_end: time | None = None
@@ -135,7 +137,7 @@ def _values(choice: ReminderSettings) -> dict[str, str]:
     }
 
 
-def _context(values: dict[str, Any], errors: dict[str, str], db: DbSession, me: Any, request: Request) -> dict:
+def _context(values: dict[str, Any], errors: dict[str, str], db: DbSession, me: Patient, request: Request) -> dict:
     devices = push_service.count_subscriptions(session=db, patient=me)
     return {"values": values, "errors": errors, "devices": devices, "saved": request.query_params.get("saved")}
 
