@@ -69,20 +69,26 @@ def assessment(
     )
 
 
-def refresh(*, session: Session, patient: Patient, now: datetime | None = None) -> None:
-    """After every save: replay her diary and store the flag history and today's notifications.
+def refresh(
+    *, session: Session, patient: Patient, now: datetime | None = None, gettext: Gettext | None = None
+) -> trend.Assessment:
+    """After every save: replay her diary, store the flag history and today's notifications,
+    and return her assessment (from the same replay, worded for her stage and language).
 
     1. Replay every day up to today (the detector's `episodes`).
     2. Upsert each episode by its start day, and each level change with its rules and figures.
     3. Mark stored episodes the diary no longer supports as retracted (kept for the record).
     4. Queue the notifications due today (unique per patient, day, kind and level, so a
        replay never notifies twice); the reminder worker sends them.
+    Rows whose content is unchanged are not rewritten.
     """
     today = _today(patient, now)
     history = trend.episodes(
         day_records(session=session, patient=patient),
         today=today,
+        stage=current_stage(patient, now),
         acknowledged_on=acknowledgement_days(session=session, patient=patient),
+        gettext=gettext,
     )
     stored = {e.started_on: e for e in session.exec(select(FlagEpisode).where(FlagEpisode.patient_id == patient.id))}
     for episode in history:
@@ -94,22 +100,40 @@ def refresh(*, session: Session, patient: Patient, now: datetime | None = None) 
             session.add(orphan)
     _queue_notifications(session, patient, trend.notifications(history, today=today), today)
     session.commit()
+    return _open_assessment(history)
+
+
+def _open_assessment(history: Sequence[trend.Episode]) -> trend.Assessment:
+    """The assessment `assess` gives: the open episode's level and reasons, else none."""
+    if history and history[-1].closed_on is None:
+        return trend.Assessment(history[-1].level, history[-1].reasons)
+    return trend.Assessment(trend.Level.NONE)
 
 
 def _store_episode(session: Session, row: FlagEpisode, episode: trend.Episode) -> None:
-    row.level, row.closed_on, row.acknowledged_on = episode.level.value, episode.closed_on, episode.acknowledged_on
-    row.retracted_on = None
-    row.baseline_back, row.baseline_hip = episode.baseline.get("back"), episode.baseline.get("hip")
-    row.updated_at = utcnow()
-    session.add(row)
-    session.flush()
+    values = {
+        "level": episode.level.value,
+        "closed_on": episode.closed_on,
+        "acknowledged_on": episode.acknowledged_on,
+        "retracted_on": None,
+        "baseline_back": episode.baseline.get("back"),
+        "baseline_hip": episode.baseline.get("hip"),
+    }
+    if row.id is None or any(getattr(row, name) != value for name, value in values.items()):
+        for name, value in values.items():
+            setattr(row, name, value)
+        row.updated_at = utcnow()
+        session.add(row)
+        session.flush()
     existing = {(c.day, c.level): c for c in session.exec(select(FlagChange).where(FlagChange.episode_id == row.id))}
     for change in episode.changes:
         stored = existing.pop((change.day, change.level.value), None) or FlagChange(
             episode_id=row.id, day=change.day, level=change.level.value, reasons_json=""
         )
-        stored.reasons_json = reasons_json(change.reasons)
-        session.add(stored)
+        text = reasons_json(change.reasons)
+        if stored.reasons_json != text:
+            stored.reasons_json = text
+            session.add(stored)
     for stale in existing.values():
         session.delete(stale)
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from app.domain.diary_day import local_today
+from app.domain.trend import Assessment
 from app.i18n import translations
 from app.models import Patient, utcnow
 from app.schemas import (
@@ -112,9 +113,9 @@ def delete_account(body: PasswordConfirmation, request: Request, db: DbSession, 
     return response
 
 
-def assessment_payload(db: DbSession, me: Patient, locale: str) -> dict[str, object]:
+def assessment_payload(db: DbSession, me: Patient, locale: str, result: Assessment | None = None) -> dict[str, object]:
     """`{level, reasons: [{rule, site, level, message, evidence}], as_of}` in her language."""
-    result = flags.assessment(session=db, patient=me, gettext=translations(locale).gettext)
+    result = result or flags.assessment(session=db, patient=me, gettext=translations(locale).gettext)
     return {
         "level": result.level.value,
         "reasons": [
@@ -162,10 +163,9 @@ def create_entry(body: EntryCreate, db: DbSession, me: ApiPatient, locale: Local
     The answer also carries `assessment`, her current assessment after this save.
     """
     result = entries.create_entry(session=db, patient=me, data=body)
-    if result.created:
-        flags.refresh(session=db, patient=me)
+    assessed = flags.refresh(session=db, patient=me, gettext=translations(locale).gettext) if result.created else None
     payload = entries.to_public(result.entry).model_dump(mode="json")
-    payload["assessment"] = assessment_payload(db, me, locale)
+    payload["assessment"] = assessment_payload(db, me, locale, assessed)
     return JSONResponse(payload, status_code=201 if result.created else 200)
 
 
