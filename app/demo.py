@@ -18,6 +18,7 @@ from sqlmodel import select
 from app.db import write_session
 from app.domain.diary_day import local_today
 from app.models import Entry, Patient, utcnow
+from app.services import flags
 from app.services.auth import CONSENT_VERSION
 from app.services.passwords import hash_password
 
@@ -81,4 +82,6 @@ def create_demo_patient(*, email: str = "demo@example.invalid", seed: int = 7) -
         session.add(patient)
         session.flush()
         session.add_all(_entries(patient.id, today, random.Random(seed)))
+        session.commit()
+        flags.refresh(session=session, patient=patient)  # her flag history, as if logged day by day
     return email, password

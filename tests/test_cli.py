@@ -48,3 +48,11 @@ def test_running_demo_twice_replaces_the_demo_patient(tmp_path):
     assert run_cli(tmp_path, "demo").returncode == 0
     with sqlite3.connect(tmp_path / "cli.sqlite3") as connection:
         assert connection.execute("SELECT COUNT(*) FROM patient").fetchone()[0] == 1
+
+
+def test_the_demo_patient_has_her_flag_history(tmp_path):
+    run_cli(tmp_path, "migrate")
+    assert run_cli(tmp_path, "demo").returncode == 0
+    with sqlite3.connect(tmp_path / "cli.sqlite3") as connection:
+        levels = [row[0] for row in connection.execute("SELECT level FROM flag_episode")]
+    assert levels  # her recent sharp rise raised a flag
