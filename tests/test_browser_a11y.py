@@ -15,8 +15,19 @@ from tests.conftest import PASSWORD, make_entry, make_patient
 from tests.live_server import serve
 
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-PAGES = ["/", "/history?days=30", "/history?days=90", "/profile", "/account", "/red-flags", "/flags/why", "/birth"]
-PUBLIC_PAGES = ["/", "/signin", "/signup", "/about", "/consent"]
+PAGES = [
+    "/",
+    "/history?days=30",
+    "/history?days=90",
+    "/profile",
+    "/account",
+    "/red-flags",
+    "/flags/why",
+    "/birth",
+    "/share",
+    "/reminders",
+]
+PUBLIC_PAGES = ["/", "/signin", "/signup", "/about", "/consent", "/offline"]
 
 
 def violations(page) -> list[str]:  # type: ignore[no-untyped-def]
@@ -51,6 +62,8 @@ def test_no_axe_violations_on_any_page(browser, app, db, locale):  # noqa: F811
         for path in PAGES:
             page.goto(base + path)
             found["signed in " + path] = violations(page)
+        found.update(_shared_summary(page, context, base))
+        found["offline outbox"] = _offline_entry(page, base)
         page.goto(base + "/red-flags")
         page.check("input[name=saddle_numbness][value=yes]")
         page.click("form.questions button.primary")
@@ -58,6 +71,42 @@ def test_no_axe_violations_on_any_page(browser, app, db, locale):  # noqa: F811
         found["emergency screen"] = violations(page)
         context.close()
     assert {path: v for path, v in found.items() if v} == {}
+
+
+def _shared_summary(page, context, base: str) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
+    """Create a share link, then check the link page and the clinician's summary (screen and print)."""
+    page.goto(base + "/share")
+    page.fill("input[name=label]", "Dr Weber")
+    page.fill("input[type=password]", PASSWORD)
+    page.click("form button.primary")
+    page.wait_for_load_state()
+    found = {"share link created": violations(page)}
+    link = base + "/s/" + page.locator("input[readonly]").first.input_value().split("/s/", 1)[1]
+    clinician = context.browser.new_context(viewport={"width": 900, "height": 1200})
+    summary = clinician.new_page()
+    summary.goto(link)
+    found["clinician summary"] = violations(summary)
+    summary.emulate_media(media="print")
+    found["clinician summary (print)"] = violations(summary)
+    clinician.close()
+    return found
+
+
+def _offline_entry(page, base: str) -> list[str]:  # type: ignore[no-untyped-def]
+    """The log page after saving an entry with no connection (kept in the phone's outbox)."""
+    page.goto(base + "/")
+    page.wait_for_function("navigator.serviceWorker.ready.then(() => true)")
+    page.context.set_offline(True)
+    page.check("input[name=back_pain][value='3']", force=True)
+    page.click("button.save")
+    shows = (
+        "(key) => { const s = document.getElementById('outbox-status'); return s.innerText.includes(s.dataset[key]); }"
+    )
+    page.wait_for_function(shows, arg="msgSaved")  # her language's "saved on this phone"
+    result = violations(page)
+    page.context.set_offline(False)
+    page.wait_for_function(shows, arg="msgSent")
+    return result
 
 
 @pytest.mark.browser
