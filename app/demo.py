@@ -41,7 +41,7 @@ def _entries(patient_id: int, today, rng: random.Random) -> list[Entry]:  # type
         if days_ago and rng.random() < 0.15:
             continue  # a missed day
         day = today - timedelta(days=days_ago)
-        recorded = datetime.combine(day, time(20, rng.randrange(60)), zone).astimezone(UTC)
+        recorded = min(datetime.combine(day, time(20, rng.randrange(60)), zone).astimezone(UTC), utcnow())
         hip = max(0, min(10, round(2 + rng.gauss(0, 1.0)))) if days_ago > BIRTH_DAYS_AGO else None
         rows.append(
             Entry(
