@@ -14,7 +14,18 @@ from datetime import date, datetime, time
 from typing import Annotated, Literal
 from zoneinfo import available_timezones
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StrictInt, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    WithJsonSchema,
+    model_validator,
+)
 
 from app.domain.trend import RED_FLAG_CODES
 from app.services.passwords import MAX_LENGTH as PASSWORD_MAX
@@ -59,6 +70,25 @@ def _red_flag_codes(values: list[str]) -> list[str]:
     return sorted(set(values))
 
 
+def _not_a_number(value: object) -> object:
+    # Pydantic reads a JSON number as a Unix timestamp (8e-25 became 1970-01-01); dates and times are strings.
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        raise ValueError("not_a_string")
+    return value
+
+
+def _wall_clock(value: time) -> time:
+    if value.tzinfo is not None:  # her local time of day; the zone is her profile's timezone
+        raise ValueError("time_invalid")
+    return value
+
+
+WALL_CLOCK_SCHEMA = {"type": "string", "pattern": r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?$"}
+Day = Annotated[date, BeforeValidator(_not_a_number)]
+# "HH:MM[:SS]" without an offset (OpenAPI's `format: time` would demand one).
+TimeOfDay = Annotated[
+    time, BeforeValidator(_not_a_number), AfterValidator(_wall_clock), WithJsonSchema(WALL_CLOCK_SCHEMA)
+]
 Score = Annotated[StrictInt, Field(ge=0, le=10)]
 PlainText = Annotated[str, AfterValidator(_plain_text)]
 Email = Annotated[str, Field(max_length=254), AfterValidator(_email)]
@@ -104,15 +134,15 @@ class SessionPublic(BaseModel):
 
 # Her stage, preferences and risk context: what GET/PUT /api/v1/profile carry.
 class Profile(Strict):
-    due_date: date | None = None
-    delivery_date: date | None = None
+    due_date: Day | None = None
+    delivery_date: Day | None = None
     breastfeeding: StrictBool = False
-    weaning_date: date | None = None
+    weaning_date: Day | None = None
     timezone: TimeZoneName = "UTC"
     locale: Locale | None = None
-    reminder_time: time | None = None
-    quiet_start: time | None = None
-    quiet_end: time | None = None
+    reminder_time: TimeOfDay | None = None
+    quiet_start: TimeOfDay | None = None
+    quiet_end: TimeOfDay | None = None
     risk_heparin: StrictBool = False
     risk_steroids: StrictBool = False
     risk_previous_plo: StrictBool = False
@@ -136,13 +166,13 @@ class Profile(Strict):
 class RedFlagAnswers(Strict):
     """Answers to the red-flag questions for a day (today by default): code -> yes/no."""
 
-    day: date | None = None
+    day: Day | None = None
     answers: dict[Annotated[str, Field(max_length=32)], StrictBool] = Field(max_length=10)
 
 
 # POST /api/v1/assessment/acknowledgements: the day she contacted her care team.
 class AcknowledgementCreate(Strict):
-    seen_on: date
+    seen_on: Day
 
 
 class FunctionAnswers(Strict):
@@ -175,7 +205,7 @@ class EntryFields(Strict):
 class EntryCreate(EntryFields):
     id: uuid.UUID
     recorded_at: AwareDatetime
-    day: date | None = None  # the diary day it counts for; default: her local date of recorded_at
+    day: Day | None = None  # the diary day it counts for; default: her local date of recorded_at
 
     @model_validator(mode="after")
     def _one_site(self) -> EntryCreate:
@@ -195,7 +225,7 @@ class EntryCreate(EntryFields):
 
 # PATCH /api/v1/entries/{id}: only the fields sent change.
 class EntryUpdate(Strict):
-    day: date | None = None
+    day: Day | None = None
     back_pain: Score | None = None
     hip_pain: Score | None = None
     hip_side: HipSide | None = None

@@ -36,6 +36,7 @@ from app.web.deps import (
     policy_of,
     reject_repeated_query_parameters,
 )
+from app.web.errors import API_ERRORS, CONFLICT, NOT_FOUND, THROTTLED
 from app.web.session_cookie import clear_session_cookie, set_session_cookie
 
 
@@ -49,10 +50,11 @@ def require_json(request: Request) -> None:
 router = APIRouter(
     prefix="/api/v1",
     dependencies=[Depends(require_json), Depends(csrf_protect), Depends(reject_repeated_query_parameters)],
+    responses=API_ERRORS,
 )
 
 
-@router.post("/accounts", status_code=201, tags=["account"])
+@router.post("/accounts", status_code=201, tags=["account"], responses={**CONFLICT, **THROTTLED})
 def create_account(body: AccountCreate, request: Request, db: DbSession) -> dict[str, str]:
     """Sign up. The email must be free (409 otherwise; throttled per client like sign-in)."""
     auth.create_account(
@@ -67,7 +69,7 @@ def create_account(body: AccountCreate, request: Request, db: DbSession) -> dict
     return {"status": "created"}
 
 
-@router.post("/sessions", tags=["account"])
+@router.post("/sessions", tags=["account"], response_model=SessionPublic, responses=THROTTLED)
 def sign_in(body: Credentials, request: Request, db: DbSession, current: AuthDep) -> JSONResponse:
     """Sign in: a new session cookie (any previous one on this browser is destroyed)."""
     patient = auth.authenticate(
@@ -87,7 +89,7 @@ def sign_out(request: Request, db: DbSession, current: AuthDep, me: ApiPatient) 
     return response
 
 
-@router.put("/account/password", tags=["account"])
+@router.put("/account/password", tags=["account"], response_model=SessionPublic)
 def change_password(
     body: PasswordChange, request: Request, db: DbSession, current: AuthDep, me: ApiPatient
 ) -> JSONResponse:
@@ -132,7 +134,12 @@ def read_assessment(db: DbSession, me: ApiPatient, locale: Locale) -> dict[str, 
     return assessment_payload(db, me, locale)
 
 
-@router.post("/assessment/acknowledgements", status_code=201, tags=["assessment"])
+@router.post(
+    "/assessment/acknowledgements",
+    status_code=201,
+    tags=["assessment"],
+    responses={200: {"description": "already recorded for that day"}},
+)
 def acknowledge(body: AcknowledgementCreate, db: DbSession, me: ApiPatient, locale: Locale) -> JSONResponse:
     """'I have contacted my care team': stops reminders; shown to her clinician. 200 if already recorded."""
     created = flags.acknowledge(session=db, patient=me, seen_on=body.seen_on)
@@ -156,7 +163,7 @@ def replace_profile(body: Profile, db: DbSession, me: ApiPatient) -> Profile:
     return profile.get_profile(profile.update_profile(session=db, patient=me, profile=body))
 
 
-@router.post("/entries", status_code=201, tags=["entries"], responses={200: {"model": EntryPublic}})
+@router.post("/entries", status_code=201, tags=["entries"], responses={200: {"model": EntryPublic}, **CONFLICT})
 def create_entry(body: EntryCreate, db: DbSession, me: ApiPatient, locale: Locale) -> JSONResponse:
     """201 the first time; 200 when the same id and body arrive again; 409 for a different body.
 
@@ -180,19 +187,19 @@ def list_entries(
     return [entries.to_public(e) for e in entries.list_entries(session=db, patient=me, start=start, end=end)]
 
 
-@router.get("/entries/{entry_id}", tags=["entries"])
+@router.get("/entries/{entry_id}", tags=["entries"], responses=NOT_FOUND)
 def read_entry(entry_id: uuid.UUID, db: DbSession, me: ApiPatient) -> EntryPublic:
     return entries.to_public(entries.get_entry(session=db, patient=me, entry_id=entry_id))
 
 
-@router.patch("/entries/{entry_id}", tags=["entries"])
+@router.patch("/entries/{entry_id}", tags=["entries"], responses=NOT_FOUND)
 def update_entry(entry_id: uuid.UUID, body: EntryUpdate, db: DbSession, me: ApiPatient) -> EntryPublic:
     entry = entries.update_entry(session=db, patient=me, entry_id=entry_id, changes=body)
     flags.refresh(session=db, patient=me)
     return entries.to_public(entry)
 
 
-@router.delete("/entries/{entry_id}", status_code=204, tags=["entries"])
+@router.delete("/entries/{entry_id}", status_code=204, tags=["entries"], responses=NOT_FOUND)
 def delete_entry(entry_id: uuid.UUID, db: DbSession, me: ApiPatient) -> Response:
     entries.delete_entry(session=db, patient=me, entry_id=entry_id)
     flags.refresh(session=db, patient=me)

@@ -7,12 +7,15 @@ nothing was half-written); anything unexpected is a 500 without details.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from pydantic import BaseModel
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from starlette.exceptions import HTTPException
 
 from app.i18n import accept_language, best_locale
 from app.services.errors import BadCredentials, Conflict, InvalidInput, NotFound, ServiceError, TooManyAttempts
@@ -28,6 +31,42 @@ STATUS_BY_ERROR: dict[type[ServiceError], int] = {
     BadCredentials: 401,
     TooManyAttempts: 429,
 }
+
+
+# The error bodies of /api/v1, declared in the OpenAPI schema (schemathesis checks that they match).
+class ErrorMessage(BaseModel):
+    code: str
+    msg: str
+
+
+class ApiError(BaseModel):
+    detail: ErrorMessage
+
+
+class FieldError(ErrorMessage):
+    loc: list[str | int]
+
+
+class ApiValidationError(BaseModel):
+    detail: list[FieldError] | ErrorMessage  # a list for field errors; one message for a bad parameter
+
+
+def _described(description: str, model: type[BaseModel] = ApiError) -> dict[str, Any]:
+    return {"model": model, "description": description}
+
+
+# What any /api/v1 route may answer besides its success (the router-level `responses`).
+API_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: _described("the body could not be read (for example not UTF-8)"),
+    401: _described("not signed in, or a wrong password for a sensitive action"),
+    403: _described("cross-site request or missing/wrong X-CSRF-Token"),
+    415: _described("an unsafe request whose body is not application/json"),
+    422: _described("invalid input; nothing was changed", ApiValidationError),
+    503: _described("the database is busy or unavailable; retry after Retry-After seconds"),
+}
+NOT_FOUND = {404: _described("not hers or does not exist")}
+CONFLICT = {409: _described("conflicts with what is stored")}
+THROTTLED = {429: _described("too many attempts; retry after Retry-After seconds")}
 
 
 def _locale(request: Request) -> str:
@@ -66,7 +105,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException) -> Response:
-        code = exc.detail if exc.detail in MESSAGES else ("not_found" if exc.status_code == 404 else "invalid")
+        # Registered for Starlette's HTTPException, so unknown paths, 405s and unreadable bodies
+        # (FastAPI raises a plain 400) also answer in our format instead of Starlette's default.
+        fallback = {404: "not_found", 400: "json_invalid" if _is_api(request) else "invalid"}
+        code = exc.detail if exc.detail in MESSAGES else fallback.get(exc.status_code, "invalid")
         return error_response(request, exc.status_code, code, dict(exc.headers or {}))
 
     @app.exception_handler(SignInRequired)

@@ -12,11 +12,13 @@ from app.models import utcnow
 from app.services import export
 from app.web.api import require_json
 from app.web.deps import ApiPatient, DbSession, csrf_protect, reject_repeated_query_parameters
+from app.web.errors import API_ERRORS
 
 router = APIRouter(
     prefix="/api/v1",
     tags=["export"],
     dependencies=[Depends(require_json), Depends(csrf_protect), Depends(reject_repeated_query_parameters)],
+    responses=API_ERRORS,
 )
 MEDIA_TYPES = {"json": "application/json", "csv": "text/csv; charset=utf-8", "fhir": "application/fhir+json"}
 EXTENSIONS = {"json": "json", "csv": "csv", "fhir": "fhir.json"}

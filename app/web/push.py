@@ -13,7 +13,7 @@ from pydantic import Field
 
 from app.models import Patient
 from app.push.keys import vapid_keys
-from app.schemas import Strict
+from app.schemas import Strict, TimeOfDay
 from app.services import push as push_service
 from app.services import reminders
 from app.services.errors import InvalidInput
@@ -28,6 +28,7 @@ from app.web.deps import (
     reject_repeated_query_parameters,
     settings_of,
 )
+from app.web.errors import API_ERRORS, NOT_FOUND
 from app.web.messages import message
 from app.web.pages_common import FormFields, Page, redirect
 from app.web.templating import STATIC, render, static_version
@@ -65,9 +66,9 @@ class SubscriptionRef(Strict):
 
 # GET/PUT /api/v1/reminders: her reminder choices.
 class ReminderSettingsBody(Strict):
-    reminder_time: time | None = None
-    quiet_start: time | None = None
-    quiet_end: time | None = None
+    reminder_time: TimeOfDay | None = None
+    quiet_start: TimeOfDay | None = None
+    quiet_end: TimeOfDay | None = None
     outside_windows: bool = False
 
 
@@ -75,6 +76,7 @@ api = APIRouter(
     prefix="/api/v1",
     tags=["push"],
     dependencies=[Depends(require_json), Depends(csrf_protect), Depends(reject_repeated_query_parameters)],
+    responses=API_ERRORS,
 )
 pages = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
 
@@ -99,7 +101,7 @@ def subscribe(body: SubscriptionIn, request: Request, db: DbSession, me: ApiPati
     return JSONResponse({"status": "subscribed"}, status_code=201 if result.created else 200)
 
 
-@api.delete("/push/subscriptions", status_code=204)
+@api.delete("/push/subscriptions", status_code=204, responses=NOT_FOUND)
 def unsubscribe(body: SubscriptionRef, db: DbSession, me: ApiPatient) -> Response:
     push_service.unsubscribe(session=db, patient=me, endpoint=body.endpoint)
     return Response(status_code=204)

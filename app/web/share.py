@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import segno
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import Response
 from markupsafe import Markup
 from pydantic import AfterValidator, BaseModel, Field, StrictBool, StrictInt, ValidationError
@@ -22,10 +22,13 @@ from app.services.errors import BadCredentials
 from app.services.passwords import MAX_LENGTH as PASSWORD_MAX
 from app.web.api import require_json
 from app.web.deps import ApiPatient, DbSession, PagePatient, csrf_protect, reject_repeated_query_parameters, settings_of
+from app.web.errors import API_ERRORS, NOT_FOUND
 from app.web.messages import field_errors, message
 from app.web.pages_common import FormFields, Page, redirect
 
 LABEL_MAX = 80
+# A link id as the database can hold it (PostgreSQL INTEGER): a larger number is a 422, not a 500.
+LinkId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 
 
 def _label(value: str) -> str:
@@ -109,6 +112,7 @@ api_router = APIRouter(
     prefix="/api/v1/share-links",
     tags=["share-links"],
     dependencies=[Depends(require_json), Depends(csrf_protect), Depends(reject_repeated_query_parameters)],
+    responses=API_ERRORS,
 )
 
 
@@ -126,8 +130,8 @@ def list_links(db: DbSession, me: ApiPatient) -> list[ShareLinkPublic]:
     return [_public(history, now) for history in share.list_links(session=db, patient=me)]
 
 
-@api_router.delete("/{link_id}", status_code=204)
-def revoke_link(link_id: int, db: DbSession, me: ApiPatient) -> Response:
+@api_router.delete("/{link_id}", status_code=204, responses=NOT_FOUND)
+def revoke_link(link_id: LinkId, db: DbSession, me: ApiPatient) -> Response:
     """Revoke at once (404 for a link that is not hers)."""
     share.revoke_link(session=db, patient=me, link_id=link_id)
     return Response(status_code=204)
@@ -183,7 +187,7 @@ def create_link_page(page: Page, me: PagePatient, form: FormFields, db: DbSessio
 
 
 @router.post("/share/{link_id}/revoke")
-def revoke_link_page(link_id: int, me: PagePatient, db: DbSession) -> Response:
+def revoke_link_page(link_id: LinkId, me: PagePatient, db: DbSession) -> Response:
     share.revoke_link(session=db, patient=me, link_id=link_id)
     return redirect("/share?revoked=1")
 
