@@ -24,6 +24,9 @@ from sqlmodel import Session
 from app.config import Settings, get_settings
 
 WRITE_OPTION = "bhd_write"
+THREADPOOL_THREADS = 40  # AnyIO's default worker threads, which run FastAPI's sync code
+POSTGRES_POOL_SIZE = 10
+POSTGRES_CONNECTIONS_PER_PROCESS = 2 * THREADPOOL_THREADS
 
 
 def _sqlite_file(url: str) -> Path | None:
@@ -100,13 +103,23 @@ def build_engine(settings: Settings) -> Engine:
         path = _sqlite_file(settings.database_url)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
+        # A file's pool has no cap: a request keeps its connection until FastAPI has validated
+        # the response on another thread-pool hop; with a capped pool, threads waiting for a
+        # connection starve those requests of a thread and everything stalls for the pool
+        # timeout (30 s). (":memory:" uses a pool without overflow.)
+        pool_args: dict[str, Any] = {"max_overflow": -1} if path is not None else {}
         engine = create_engine(
             settings.database_url,
             connect_args={"check_same_thread": False, "timeout": settings.sqlite_busy_timeout_ms / 1000},
+            **pool_args,
         )
         _configure_sqlite(engine, settings.sqlite_busy_timeout_ms)
         return engine
-    return create_engine(settings.database_url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    # Enough connections for every worker thread to hold two (a request's session and a session
+    # touch): a thread then never waits for a connection held by a request that waits for a
+    # thread. Size PostgreSQL's max_connections for processes x POSTGRES_CONNECTIONS_PER_PROCESS.
+    overflow = POSTGRES_CONNECTIONS_PER_PROCESS - POSTGRES_POOL_SIZE
+    return create_engine(settings.database_url, pool_pre_ping=True, pool_size=POSTGRES_POOL_SIZE, max_overflow=overflow)
 
 
 @lru_cache

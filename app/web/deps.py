@@ -67,6 +67,10 @@ def get_auth(request: Request, db: DbSession) -> Auth:
     patient = db.get(Patient, row.patient_id) if row else None
     if row is not None and auth.needs_touch(row, policy):
         _touch(request, db, row.token_hash)
+    # End the transaction now: FastAPI runs each sync dependency and the handler on its own
+    # thread-pool hop, and a connection (on SQLite, an IMMEDIATE transaction holding the writer
+    # lock) kept across a hop waits for a free thread while every thread waits for it.
+    db.commit()
     result = Auth(row if patient else None, patient, token if patient else None)
     request.state.auth = result
     request.state.patient_locale = patient.locale if patient else None
