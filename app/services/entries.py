@@ -10,9 +10,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.domain.diary_day import default_day, entry_day_problem
-from app.models import Entry, Patient, RedFlagAnswer, utcnow
+from app.models import Entry, Patient, utcnow
 from app.schemas import EntryCreate, EntryPublic, EntryUpdate, FunctionAnswers
 from app.services.errors import Conflict, InvalidInput, NotFound
+from app.services.flags import store_answers
 
 FUNCTION_FIELDS = ("woke_at_night", "could_not_lift_baby", "walking_limited")
 
@@ -35,20 +36,6 @@ def _check_day(day: date, recorded_at: datetime, patient: Patient, now: datetime
     problem = entry_day_problem(day=day, recorded_at=recorded_at, now=now, timezone=patient.timezone)
     if problem:
         raise InvalidInput(problem)
-
-
-def _record_red_flags(session: Session, patient_id: int, day: date, codes: list[str]) -> None:
-    """Store 'yes' answers given with an entry as that day's answers."""
-    for code in codes:
-        existing = session.exec(
-            select(RedFlagAnswer).where(
-                RedFlagAnswer.patient_id == patient_id, RedFlagAnswer.day == day, RedFlagAnswer.code == code
-            )
-        ).first()
-        if existing is None:
-            session.add(RedFlagAnswer(patient_id=patient_id, day=day, code=code, answer=True))
-        else:
-            existing.answer, existing.answered_at = True, utcnow()
 
 
 def _new_entry(data: EntryCreate, patient: Patient, day: date, fingerprint: str) -> Entry:
@@ -97,7 +84,7 @@ def create_entry(
     _check_day(day, data.recorded_at, patient, now)
     entry = _new_entry(data, patient, day, fingerprint)
     session.add(entry)
-    _record_red_flags(session, patient.id, day, data.red_flags)
+    store_answers(session, patient.id, day, dict.fromkeys(data.red_flags, True))  # 'yes' to each
     try:
         session.commit()
     except IntegrityError:

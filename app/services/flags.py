@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from app.domain import trend
-from app.domain.diary_day import local_today
+from app.domain.diary_day import BACKFILL_DAYS, local_today
 from app.models import Acknowledgement, Entry, FlagChange, FlagEpisode, FlagNotification, Patient, RedFlagAnswer, utcnow
 from app.services.errors import InvalidInput
 from app.services.profile import current_stage
@@ -182,20 +182,25 @@ def record_answers(
     """Store red-flag answers for a day (today by default); the latest answer of a day wins."""
     today = _today(patient, now)
     day = day or today
-    if day > today or (today - day).days > 7:
+    if day > today or (today - day).days > BACKFILL_DAYS:
         raise InvalidInput("day_too_old" if day < today else "day_in_future")
     if any(code not in trend.RED_FLAG_CODES for code in answers):
         raise InvalidInput("red_flag_unknown")
+    store_answers(session, patient.id, day, answers)
+    session.commit()
+    refresh(session=session, patient=patient, now=now)
+
+
+def store_answers(session: Session, patient_id: int, day: date, answers: dict[str, bool]) -> None:
+    """Upsert a day's answers (one per question and day; the latest wins). The caller commits."""
     for code, answer in answers.items():
         row = session.exec(
             select(RedFlagAnswer).where(
-                RedFlagAnswer.patient_id == patient.id, RedFlagAnswer.day == day, RedFlagAnswer.code == code
+                RedFlagAnswer.patient_id == patient_id, RedFlagAnswer.day == day, RedFlagAnswer.code == code
             )
-        ).first() or RedFlagAnswer(patient_id=patient.id, day=day, code=code, answer=answer)
+        ).first() or RedFlagAnswer(patient_id=patient_id, day=day, code=code, answer=answer)
         row.answer, row.answered_at = answer, utcnow()
         session.add(row)
-    session.commit()
-    refresh(session=session, patient=patient, now=now)
 
 
 def answers_on(*, session: Session, patient: Patient, day: date) -> dict[str, bool]:

@@ -69,6 +69,10 @@ CONFLICT = {409: _described("conflicts with what is stored")}
 THROTTLED = {429: _described("too many attempts; retry after Retry-After seconds")}
 
 
+def status_for(exc: ServiceError) -> int:
+    return next((s for kind, s in STATUS_BY_ERROR.items() if isinstance(exc, kind)), 400)
+
+
 def _locale(request: Request) -> str:
     # The patient object may be expired by a rolled-back transaction: use the copy taken at auth.
     preferred = [getattr(request.state, "patient_locale", None)]
@@ -99,7 +103,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(ServiceError)
     async def _service(request: Request, exc: ServiceError) -> Response:
-        status = next((s for kind, s in STATUS_BY_ERROR.items() if isinstance(exc, kind)), 400)
+        status = status_for(exc)
         headers = {"Retry-After": str(exc.retry_after_seconds)} if isinstance(exc, TooManyAttempts) else None
         return error_response(request, status, exc.code, headers)
 

@@ -9,10 +9,11 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 
 from app.i18n import LOCALES
-from app.schemas import AccountCreate, Credentials, PasswordChange, PasswordConfirmation
+from app.schemas import TIMEZONES, AccountCreate, Credentials, PasswordChange, PasswordConfirmation
 from app.services import auth, profile
-from app.services.errors import ServiceError
+from app.services.errors import BadCredentials, ServiceError, TooManyAttempts
 from app.web.deps import DbSession, PagePatient, client_address, cookie_names, csrf_protect, policy_of, settings_of
+from app.web.errors import status_for
 from app.web.messages import field_errors, message
 from app.web.pages_common import FormFields, Page, redirect
 from app.web.session_cookie import clear_session_cookie, set_session_cookie
@@ -25,12 +26,10 @@ def _errors_by_field(exc: ValidationError, locale: str) -> dict[str, str]:
 
 
 def _service_error(page: Page, exc: ServiceError, template: str, context: dict[str, Any]) -> Response:
-    status = {"email_taken": 409, "too_many_attempts": 429}.get(exc.code, 401 if "password" in exc.code else 422)
-    if exc.code == "bad_credentials":
-        status = 401
-    response = page.render(template, {**context, "errors": {"form": message(exc.code, page.locale)}}, status)
-    if exc.code == "too_many_attempts":
-        response.headers["Retry-After"] = str(getattr(exc, "retry_after_seconds", 60))
+    errors = {"form": message(exc.code, page.locale)}
+    response = page.render(template, {**context, "errors": errors}, status_for(exc))
+    if isinstance(exc, TooManyAttempts):
+        response.headers["Retry-After"] = str(exc.retry_after_seconds)
     return response
 
 
@@ -49,7 +48,7 @@ def signup(page: Page, form: FormFields, db: DbSession, request: Request) -> Res
             email=form.get("email", ""),
             password=form.get("password", ""),
             consent=form.get("consent") == "yes" or None,  # type: ignore[arg-type]
-            timezone=values["timezone"] if values["timezone"] in _timezones() else "UTC",
+            timezone=values["timezone"] if values["timezone"] in TIMEZONES else "UTC",
             locale=page.locale,
         )
         patient = auth.create_account(
@@ -69,12 +68,6 @@ def signup(page: Page, form: FormFields, db: DbSession, request: Request) -> Res
     response = redirect("/profile?welcome=1")
     set_session_cookie(request, response, new.token)
     return response
-
-
-def _timezones() -> frozenset[str]:
-    from app.schemas import TIMEZONES
-
-    return TIMEZONES
 
 
 @router.get("/signin")
@@ -97,7 +90,7 @@ def signin(page: Page, form: FormFields, db: DbSession, request: Request) -> Res
             client=client_address(request),
         )
     except ValidationError:
-        return _service_error(page, ServiceError("bad_credentials"), "signin.html", {"values": values})
+        return _service_error(page, BadCredentials(), "signin.html", {"values": values})
     except ServiceError as exc:
         return _service_error(page, exc, "signin.html", {"values": values})
     new = auth.start_session(session=db, patient_id=patient.id, replaces=page.auth.token)
