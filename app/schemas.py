@@ -23,6 +23,7 @@ from pydantic import (
     Field,
     StrictBool,
     StrictInt,
+    ValidationInfo,
     WithJsonSchema,
     model_validator,
 )
@@ -30,6 +31,7 @@ from pydantic import (
 from app.domain.trend import RED_FLAG_CODES
 from app.services.passwords import MAX_LENGTH as PASSWORD_MAX
 from app.services.passwords import MIN_LENGTH as PASSWORD_MIN
+from app.services.passwords import too_easy_to_guess
 
 NOTE_MAX = 2000
 TIMEZONES = frozenset(available_timezones())
@@ -56,6 +58,14 @@ def _email(value: str) -> str:
     if not at or not local or "." not in domain or any(ch.isspace() for ch in value):
         raise ValueError("email_invalid")
     return value.lower()
+
+
+def _hard_to_guess(value: str, info: ValidationInfo) -> str:
+    # Fields validate in order, so at sign-up her email is already in `info.data`.
+    email = (info.data or {}).get("email") or ""
+    if too_easy_to_guess(value, user_inputs=[email]):
+        raise ValueError("password_too_easy")
+    return value
 
 
 def _timezone(value: str) -> str:
@@ -92,7 +102,12 @@ TimeOfDay = Annotated[
 Score = Annotated[StrictInt, Field(ge=0, le=10)]
 PlainText = Annotated[str, AfterValidator(_plain_text)]
 Email = Annotated[str, Field(max_length=254), AfterValidator(_email)]
-Password = Annotated[str, Field(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX), AfterValidator(_plain_text)]
+Password = Annotated[
+    str,
+    Field(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX),
+    AfterValidator(_plain_text),
+    AfterValidator(_hard_to_guess),
+]
 TimeZoneName = Annotated[str, Field(max_length=64), AfterValidator(_timezone)]
 Note = Annotated[str, Field(max_length=NOTE_MAX), AfterValidator(_note_text)]
 Locale = Literal["en", "de"]

@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 from app.models import AuthSession, Entry, LoginThrottle, Patient, RedFlagAnswer
 from app.services.auth import CONSENT_VERSION, token_hash
 from tests.conftest import PASSWORD, entry_body, make_patient, new_client, reload, sign_in
+from tests.test_pages import csrf_from
 
 
 def signup(client, email="carol@example.org", password=PASSWORD, **extra):  # type: ignore[no-untyped-def]
@@ -45,6 +46,37 @@ def test_a_short_password_is_refused(stranger):
     assert response.status_code == 422
     assert response.json()["detail"][0]["code"] == "password_too_short"
     assert "short" not in response.json()["detail"][0]["msg"].replace("too short", "")
+
+
+@pytest.mark.parametrize(
+    "password",
+    ["password123!", "qwertzuiop1", "1234567890", "iloveyou12345", "P@ssw0rd2020", "carol@example.org1"],
+)
+def test_a_common_leaked_or_email_based_password_is_refused(stranger, db: Session, password):
+    response = signup(stranger, password=password)
+    assert response.status_code == 422
+    assert [e["code"] for e in response.json()["detail"]] == ["password_too_easy"]
+    assert password not in response.text
+    assert db.exec(select(Patient)).all() == []
+
+
+def test_a_new_password_must_not_be_easy_to_guess_either(alice):
+    body = {"current_password": PASSWORD, "new_password": "password1234"}
+    response = alice.put("/api/v1/account/password", json=body)
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["code"] == "password_too_easy"
+    assert alice.get("/api/v1/profile").status_code == 200  # nothing changed: her session lives on
+
+
+def test_the_sign_up_form_explains_an_easy_password_in_german(stranger, db: Session):
+    page = stranger.get("/signup", headers={"Accept-Language": "de"})
+    form = {"email": "dana@example.org", "password": "passwort1234", "consent": "yes"}
+    form["csrf_token"] = csrf_from(page.text)
+    response = stranger.post("/signup", data=form, headers={"Accept-Language": "de"})
+    assert response.status_code == 422
+    assert "Dieses Passwort ist zu leicht zu erraten" in response.text
+    assert 'aria-invalid="true" aria-describedby="password-error"' in response.text
+    assert db.exec(select(Patient)).all() == []
 
 
 def test_sign_in_sets_an_httponly_samesite_cookie(stranger, db: Session):

@@ -120,3 +120,33 @@ def test_a_null_origin_from_our_own_form_is_accepted_with_the_token(app, db):
     token = re.search(r'name="csrf_token" value="([^"]+)"', browser.get("/signin").text).group(1)
     form = {"email": "alice@example.org", "password": PASSWORD, "csrf_token": token}
     assert browser.post("/signin", data=form, headers={"Origin": "null"}).status_code == 303
+
+
+@pytest.mark.parametrize(
+    "method, path",
+    [
+        ("GET", "/"),  # a page
+        ("GET", "/api/v1/entries"),  # JSON
+        ("GET", "/api/v1/entries/not-a-uuid"),  # an API error
+        ("GET", "/no-such-page"),  # a 404
+        ("DELETE", "/history"),  # a 405
+        ("GET", "/s/unknown-token"),  # the clinician link's 404
+        ("GET", "/sw.js"),
+        ("GET", "/manifest.webmanifest"),
+        ("GET", "/static/app.css"),
+    ],
+)
+def test_every_response_carries_the_security_headers(alice, method, path):
+    response = alice.request(method, path)
+    headers = response.headers
+    assert headers["x-frame-options"] == "DENY"
+    assert headers["cross-origin-opener-policy"] == "same-origin"
+    assert {"camera=()", "microphone=()", "geolocation=()"} <= set(headers["permissions-policy"].split(", "))
+    assert headers["x-content-type-options"] == "nosniff"
+    assert headers["referrer-policy"] == "no-referrer"
+    assert "frame-ancestors 'none'" in headers["content-security-policy"]
+    assert "unsafe-inline" not in headers["content-security-policy"]
+    if path in ("/sw.js", "/manifest.webmanifest"):
+        assert headers["cache-control"] == "no-cache"  # no health data; always revalidated
+    elif not path.startswith("/static/"):
+        assert "no-store" in headers["cache-control"]  # pages, API and errors may carry health data

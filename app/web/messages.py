@@ -28,6 +28,10 @@ MESSAGES: dict[str, str] = {
     "too_long": N_("This is too long."),
     "too_short": N_("This is too short."),
     "password_too_short": N_("Choose a password of at least 10 characters."),
+    "password_too_easy": N_(
+        "This password is too easy to guess: it is common, appears in lists of leaked passwords or"
+        " is close to your email. Try three or four words you will remember."
+    ),
     "control_characters": N_("This contains characters that cannot be saved."),
     "email_invalid": N_("Enter an email address like name@example.com."),
     "timezone_unknown": N_("Choose a time zone from the list."),
