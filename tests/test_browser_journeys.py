@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from playwright.sync_api import Page
 from sqlmodel import Session, select
 
 from app.models import Entry, Patient
@@ -102,6 +103,12 @@ def log_earlier_day(page, day: date, back: int, hip: int) -> None:  # type: igno
     page.wait_for_selector("#saved")
 
 
+def watch_for_violations(page: Page, found: list[str]) -> None:
+    """Collect CSP violations (Chromium reports them on the console) and uncaught script errors."""
+    page.on("console", lambda msg: found.append(msg.text) if "Content Security Policy" in msg.text else None)
+    page.on("pageerror", lambda error: found.append(f"uncaught: {error}"))
+
+
 @pytest.mark.parametrize("locale", ["en-GB", "de-DE"])
 def test_a_patient_and_her_clinician_from_sign_up_to_deletion(browser, app, db, locale):  # noqa: F811
     text = TEXT[locale]
@@ -114,6 +121,8 @@ def test_a_patient_and_her_clinician_from_sign_up_to_deletion(browser, app, db, 
         )
         page = phone.new_page()
         page.set_default_timeout(10_000)
+        violations: list[str] = []
+        watch_for_violations(page, violations)
 
         # Sign up through the form, consent box ticked.
         page.goto("/")
@@ -188,6 +197,7 @@ def test_a_patient_and_her_clinician_from_sign_up_to_deletion(browser, app, db, 
         # Her clinician opens it in a fresh browser (no cookies of hers) and prints it.
         desk = browser.new_context(viewport=DESK, locale=locale)
         clinician = desk.new_page()
+        watch_for_violations(clinician, violations)
         response = clinician.goto(link)
         assert response is not None and response.status == 200
         clinician.emulate_media(media="print")
@@ -219,5 +229,6 @@ def test_a_patient_and_her_clinician_from_sign_up_to_deletion(browser, app, db, 
         reload(db)
         assert db.exec(select(Patient).where(Patient.email == email)).first() is None
         assert db.exec(select(ShareLink)).all() == []
+        assert violations == []  # no CSP violation and no script error on any screen of the journey
         desk.close()
         phone.close()
