@@ -10,7 +10,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 
 from app.models import utcnow
-from tests.browser import PHONE, browser  # noqa: F401  (fixture)
+from tests.browser import PHONE, browser, watch_for_violations  # noqa: F401  (fixture)
 from tests.conftest import PASSWORD, make_entry, make_patient
 from tests.live_server import serve
 
@@ -55,6 +55,8 @@ def test_no_axe_violations_on_any_page(browser, app, db, locale):  # noqa: F811
     with serve(app) as base:
         context = browser.new_context(viewport=PHONE, locale=locale)
         page = context.new_page()
+        script_trouble: list[str] = []
+        watch_for_violations(page, script_trouble)
         for path in PUBLIC_PAGES:
             page.goto(base + path)
             found[path] = violations(page)
@@ -69,6 +71,7 @@ def test_no_axe_violations_on_any_page(browser, app, db, locale):  # noqa: F811
         page.click("form.questions button.primary")
         page.wait_for_selector("[role=alertdialog]")
         found["emergency screen"] = violations(page)
+        found["CSP violations and script errors"] = script_trouble
         context.close()
     assert {path: v for path, v in found.items() if v} == {}
 
@@ -84,10 +87,13 @@ def _shared_summary(page, context, base: str) -> dict[str, list[str]]:  # type: 
     link = base + "/s/" + page.locator("input[readonly]").first.input_value().split("/s/", 1)[1]
     clinician = context.browser.new_context(viewport={"width": 900, "height": 1200})
     summary = clinician.new_page()
+    script_trouble: list[str] = []
+    watch_for_violations(summary, script_trouble)
     summary.goto(link)
     found["clinician summary"] = violations(summary)
     summary.emulate_media(media="print")
     found["clinician summary (print)"] = violations(summary)
+    found["clinician summary: CSP violations and script errors"] = script_trouble
     clinician.close()
     return found
 

@@ -14,12 +14,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from playwright.sync_api import Page
 from sqlmodel import Session, select
 
 from app.models import Entry, Patient
 from app.models_share import ShareLink
-from tests.browser import PHONE, browser  # noqa: F401  (fixture)
+from tests.browser import PHONE, browser, watch_for_violations  # noqa: F401  (fixture)
 from tests.conftest import PASSWORD, make_entry, reload
 from tests.live_server import serve
 
@@ -101,12 +100,6 @@ def log_earlier_day(page, day: date, back: int, hip: int) -> None:  # type: igno
     page.click(tile("hip_pain", hip))
     page.click("button.save")
     page.wait_for_selector("#saved")
-
-
-def watch_for_violations(page: Page, found: list[str]) -> None:
-    """Collect CSP violations (Chromium reports them on the console) and uncaught script errors."""
-    page.on("console", lambda msg: found.append(msg.text) if "Content Security Policy" in msg.text else None)
-    page.on("pageerror", lambda error: found.append(f"uncaught: {error}"))
 
 
 @pytest.mark.parametrize("locale", ["en-GB", "de-DE"])
