@@ -12,6 +12,14 @@ of a few outcomes the worker acts on:
 | 5xx, timeout, connection error | retry | tries again later, with backoff |
 | 400 / 401 / 403 | config_error | logs loudly (our keys or request are wrong); deletes nothing |
 | other 4xx (e.g. 413) | refused | gives up on this message |
+| host resolves to an internal address | config_error | logs loudly; nothing was contacted |
+
+Requests go through requests-hardened's IP filter (`push_session`): for host-name allow-list
+entries it resolves the name once, refuses private, loopback, link-local, shared (100.64/10),
+multicast and NAT64/6to4 addresses, and connects to the very address it checked while TLS still
+verifies the host name, so DNS (rebinding, or a careless entry) cannot steer a push into our own
+network. Redirects are never followed. Explicit full-origin entries (`http://127.0.0.1:8123`,
+refused in production) are the operator's own choice and are not filtered.
 """
 
 from __future__ import annotations
@@ -27,6 +35,9 @@ from urllib.parse import urlsplit
 import requests
 from py_vapid import Vapid02
 from pywebpush import WebPushException, webpush
+from requests.adapters import HTTPAdapter
+from requests_hardened import Config, HTTPSession
+from requests_hardened.ip_filter import InvalidIPAddress
 
 from app.push.keys import VapidKeys
 from app.services.push import endpoint_allowed
@@ -119,7 +130,7 @@ class PushSender:
         self._allowed = allowed_hosts
         self._timeout = timeout
         self._ttl = ttl
-        self._http = requests.Session()
+        self._http = push_session(allowed_hosts, timeout)
 
     def send(self, target: Target, message: PushMessage) -> SendResult:
         """Encrypt (aes128gcm), sign (VAPID) and POST; never raises for HTTP or network trouble."""
@@ -139,6 +150,11 @@ class PushSender:
             )
         except WebPushException as exc:
             return self._failed(target, exc.response)
+        except InvalidIPAddress:  # not a retry: the same name would lead to the same internal address
+            log.error(
+                "push endpoint host resolves to an internal address", extra={"fields": {"host": _host(target.endpoint)}}
+            )
+            return SendResult(Outcome.CONFIG_ERROR)
         except requests.RequestException as exc:
             log.warning(
                 "push service unreachable",
@@ -157,6 +173,23 @@ class PushSender:
         else:
             log.info("push not delivered", extra={"fields": {**fields, "outcome": str(result.outcome)}})
         return result
+
+
+def push_session(allowed_hosts: tuple[str, ...], timeout: float) -> requests.Session:
+    """An HTTP session that only reaches public addresses, pinned (see the module docstring),
+    except the allow-list's explicit origins: requests picks the longest mounted prefix, so
+    `http://127.0.0.1:8123/` wins over the filtered `http://`."""
+    config = Config(
+        ip_filter_enable=True,
+        ip_filter_allow_loopback_ips=False,
+        never_redirect=True,
+        default_timeout=(timeout, timeout),
+    )
+    session = HTTPSession(config)
+    for entry in allowed_hosts:
+        if "://" in entry:
+            session.mount(entry.rstrip("/") + "/", HTTPAdapter())
+    return session
 
 
 def _host(endpoint: str) -> str:
