@@ -57,10 +57,15 @@ def _new_entry(data: EntryCreate, patient: Patient, day: date, fingerprint: str)
     )
 
 
-def _replay(session: Session, patient: Patient, data: EntryCreate, fingerprint: str) -> Created:
-    """The answer for an id that is already taken: the same request again, or a conflict."""
-    existing = session.get(Entry, data.id)
-    if existing is None or existing.patient_id != patient.id or existing.create_fingerprint != fingerprint:
+def _own_entry(session: Session, patient: Patient, entry_id: uuid.UUID) -> Entry | None:
+    """Her entry with this id; the query itself is scoped, so another patient's row is never read."""
+    return session.exec(select(Entry).where(Entry.id == entry_id, Entry.patient_id == patient.id)).first()
+
+
+def _same_request(existing: Entry | None, fingerprint: str) -> Created:
+    """The answer for an id that is already taken: the same request again, or a conflict
+    (`existing` is None when the id is someone else's: we learn only that it is taken)."""
+    if existing is None or existing.create_fingerprint != fingerprint:
         raise Conflict("entry_id_conflict")
     return Created(existing, created=False)
 
@@ -78,8 +83,9 @@ def create_entry(
     """
     now = now or utcnow()
     fingerprint = data.fingerprint(include_time=not server_timed)
-    if session.get(Entry, data.id) is not None:
-        return _replay(session, patient, data, fingerprint)
+    existing = _own_entry(session, patient, data.id)
+    if existing is not None:
+        return _same_request(existing, fingerprint)
     day = data.day or default_day(data.recorded_at, now, patient.timezone)
     _check_day(day, data.recorded_at, patient, now)
     entry = _new_entry(data, patient, day, fingerprint)
@@ -87,16 +93,16 @@ def create_entry(
     store_answers(session, patient.id, day, dict.fromkeys(data.red_flags, True))  # 'yes' to each
     try:
         session.commit()
-    except IntegrityError:
+    except IntegrityError:  # the id is taken: by this same request racing, or by someone else
         session.rollback()
-        return _replay(session, patient, data, fingerprint)
+        return _same_request(_own_entry(session, patient, data.id), fingerprint)
     return Created(entry, created=True)
 
 
 def get_entry(*, session: Session, patient: Patient, entry_id: uuid.UUID) -> Entry:
     """Her entry, or NotFound (also for another patient's entry: no hint that it exists)."""
-    entry = session.get(Entry, entry_id)
-    if entry is None or entry.patient_id != patient.id:
+    entry = _own_entry(session, patient, entry_id)
+    if entry is None:
         raise NotFound()
     return entry
 

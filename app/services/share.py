@@ -116,8 +116,8 @@ def list_links(*, session: Session, patient: Patient) -> list[LinkHistory]:
 
 def get_link(*, session: Session, patient: Patient, link_id: int) -> ShareLink:
     """One of her links; another patient's id is NotFound, like an unknown one."""
-    link = session.get(ShareLink, link_id)
-    if link is None or link.patient_id != patient.id:
+    link = session.exec(select(ShareLink).where(ShareLink.id == link_id, ShareLink.patient_id == patient.id)).first()
+    if link is None:
         raise NotFound()
     return link
 
