@@ -91,9 +91,10 @@ def refresh(
         gettext=gettext,
     )
     stored = {e.started_on: e for e in session.exec(select(FlagEpisode).where(FlagEpisode.patient_id == patient.id))}
+    changes = _stored_changes(session, patient)
     for episode in history:
         row = stored.pop(episode.start, None) or FlagEpisode(patient_id=patient.id, started_on=episode.start, level="")
-        _store_episode(session, row, episode)
+        _store_episode(session, row, episode, changes.get(row.id, {}) if row.id is not None else {})
     for orphan in stored.values():
         if orphan.retracted_on is None:
             orphan.retracted_on, orphan.updated_at = today, utcnow()
@@ -110,7 +111,18 @@ def _open_assessment(history: Sequence[trend.Episode]) -> trend.Assessment:
     return trend.Assessment(trend.Level.NONE)
 
 
-def _store_episode(session: Session, row: FlagEpisode, episode: trend.Episode) -> None:
+def _stored_changes(session: Session, patient: Patient) -> dict[int, dict[tuple[date, str], FlagChange]]:
+    """Her stored level changes by episode and (day, level), in one query (not one per episode)."""
+    found: dict[int, dict[tuple[date, str], FlagChange]] = {}
+    query = select(FlagChange).join(FlagEpisode).where(FlagEpisode.patient_id == patient.id)
+    for change in session.exec(query):
+        found.setdefault(change.episode_id, {})[(change.day, change.level)] = change
+    return found
+
+
+def _store_episode(
+    session: Session, row: FlagEpisode, episode: trend.Episode, existing: dict[tuple[date, str], FlagChange]
+) -> None:
     values = {
         "level": episode.level.value,
         "closed_on": episode.closed_on,
@@ -125,7 +137,6 @@ def _store_episode(session: Session, row: FlagEpisode, episode: trend.Episode) -
         row.updated_at = utcnow()
         session.add(row)
         session.flush()
-    existing = {(c.day, c.level): c for c in session.exec(select(FlagChange).where(FlagChange.episode_id == row.id))}
     for change in episode.changes:
         stored = existing.pop((change.day, change.level.value), None) or FlagChange(
             episode_id=row.id, day=change.day, level=change.level.value, reasons_json=""
