@@ -9,6 +9,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import event, text
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel, select
 
 from app.db import build_engine, write_engine
@@ -100,6 +101,28 @@ def test_a_full_database_answers_503_and_keeps_no_half_row(settings, app, engine
     saved = db.exec(select(Entry)).all()
     assert len(saved) == responses.count(201)
     assert all(e.note == big_note for e in saved)
+
+
+def test_an_entry_and_its_flag_history_are_saved_together_or_not_at_all(settings, engine, db, alice):
+    """A real database fault while the flag history is written (a trigger refusing the episode
+    row) must take the entry with it: an error answer means nothing was saved, and the phone's
+    retry of the same request then saves it exactly once."""
+    needs_sqlite(settings)
+    with engine.begin() as connection:
+        connection.exec_driver_sql(
+            "CREATE TRIGGER refuse_episodes BEFORE INSERT ON flag_episode BEGIN SELECT RAISE(ABORT, 'fault'); END"
+        )
+    body = entry_body(back_pain=9, red_flags=["saddle_numbness"])  # an emergency: an episode opens
+    with pytest.raises(IntegrityError):  # the test client re-raises what the app answered 500 for
+        alice.post("/api/v1/entries", json=body)
+    reload(db)
+    assert db.exec(select(Entry)).all() == []
+    with engine.begin() as connection:
+        connection.exec_driver_sql("DROP TRIGGER refuse_episodes")
+    retried = alice.post("/api/v1/entries", json=body)
+    assert retried.status_code == 201 and retried.json()["assessment"]["level"] == "emergency"
+    reload(db)
+    assert [str(e.id) for e in db.exec(select(Entry)).all()] == [body["id"]]
 
 
 def test_healthz_answers_when_the_database_does(stranger):

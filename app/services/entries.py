@@ -10,10 +10,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.domain.diary_day import default_day, entry_day_problem
+from app.domain.trend import Assessment
 from app.models import Entry, Patient, utcnow
 from app.schemas import EntryCreate, EntryPublic, EntryUpdate, FunctionAnswers
 from app.services.errors import Conflict, InvalidInput, NotFound
-from app.services.flags import store_answers
+from app.services.flags import Gettext, refresh, store_answers
 
 FUNCTION_FIELDS = ("woke_at_night", "could_not_lift_baby", "walking_limited")
 
@@ -22,6 +23,7 @@ FUNCTION_FIELDS = ("woke_at_night", "could_not_lift_baby", "walking_limited")
 class Created:
     entry: Entry
     created: bool  # False: the same request had already been saved (an idempotent replay)
+    assessment: Assessment | None = None  # her assessment after this save (None for a replay)
 
 
 @dataclass(frozen=True)
@@ -71,7 +73,13 @@ def _same_request(existing: Entry | None, fingerprint: str) -> Created:
 
 
 def create_entry(
-    *, session: Session, patient: Patient, data: EntryCreate, now: datetime | None = None, server_timed: bool = False
+    *,
+    session: Session,
+    patient: Patient,
+    data: EntryCreate,
+    now: datetime | None = None,
+    server_timed: bool = False,
+    gettext: Gettext | None = None,
 ) -> Created:
     """Save an entry once, whatever the number of times the same request arrives.
 
@@ -80,6 +88,8 @@ def create_entry(
     `server_timed`: the server stamped `recorded_at` (forms), so it is not part of "the same request".
     3. Otherwise the day is checked, the entry and its red-flag answers are inserted together;
        losing an insert race to the same id falls back to step 1/2.
+    4. The entry, its answers and the flag history it leads to (`flags.refresh`) are committed
+       in one transaction: an error answer means nothing of it was saved.
     """
     now = now or utcnow()
     fingerprint = data.fingerprint(include_time=not server_timed)
@@ -92,11 +102,11 @@ def create_entry(
     session.add(entry)
     store_answers(session, patient.id, day, dict.fromkeys(data.red_flags, True))  # 'yes' to each
     try:
-        session.commit()
+        session.flush()
     except IntegrityError:  # the id is taken: by this same request racing, or by someone else
         session.rollback()
         return _same_request(_own_entry(session, patient, data.id), fingerprint)
-    return Created(entry, created=True)
+    return Created(entry, created=True, assessment=refresh(session=session, patient=patient, gettext=gettext))
 
 
 def get_entry(*, session: Session, patient: Patient, entry_id: uuid.UUID) -> Entry:
@@ -123,14 +133,15 @@ def update_entry(
         _check_day(entry.day, entry.recorded_at, patient, now or utcnow())
     entry.updated_at = utcnow()
     session.add(entry)
-    session.commit()
+    refresh(session=session, patient=patient)  # the change and its flag history commit together
     return entry
 
 
 def delete_entry(*, session: Session, patient: Patient, entry_id: uuid.UUID) -> None:
     entry = get_entry(session=session, patient=patient, entry_id=entry_id)
     session.delete(entry)
-    session.commit()
+    session.flush()
+    refresh(session=session, patient=patient)  # the deletion and its flag history commit together
 
 
 def list_entries(

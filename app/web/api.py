@@ -169,10 +169,9 @@ def create_entry(body: EntryCreate, db: DbSession, me: ApiPatient, locale: Local
 
     The answer also carries `assessment`, her current assessment after this save.
     """
-    result = entries.create_entry(session=db, patient=me, data=body)
-    assessed = flags.refresh(session=db, patient=me, gettext=translations(locale).gettext) if result.created else None
+    result = entries.create_entry(session=db, patient=me, data=body, gettext=translations(locale).gettext)
     payload = entries.to_public(result.entry).model_dump(mode="json")
-    payload["assessment"] = assessment_payload(db, me, locale, assessed)
+    payload["assessment"] = assessment_payload(db, me, locale, result.assessment)
     return JSONResponse(payload, status_code=201 if result.created else 200)
 
 
@@ -195,12 +194,10 @@ def read_entry(entry_id: uuid.UUID, db: DbSession, me: ApiPatient) -> EntryPubli
 @router.patch("/entries/{entry_id}", tags=["entries"], responses=NOT_FOUND)
 def update_entry(entry_id: uuid.UUID, body: EntryUpdate, db: DbSession, me: ApiPatient) -> EntryPublic:
     entry = entries.update_entry(session=db, patient=me, entry_id=entry_id, changes=body)
-    flags.refresh(session=db, patient=me)
     return entries.to_public(entry)
 
 
 @router.delete("/entries/{entry_id}", status_code=204, tags=["entries"], responses=NOT_FOUND)
 def delete_entry(entry_id: uuid.UUID, db: DbSession, me: ApiPatient) -> Response:
     entries.delete_entry(session=db, patient=me, entry_id=entry_id)
-    flags.refresh(session=db, patient=me)
     return Response(status_code=204)

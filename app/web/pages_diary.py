@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from app.domain.diary_day import backfill_days, day_that_just_ended, local_today
 from app.models import Patient, utcnow
 from app.schemas import TIMEZONES, Profile
-from app.services import entries, flags, profile
+from app.services import entries, profile
 from app.services.errors import InvalidInput, NotFound
 from app.web.chart import history_chart
 from app.web.deps import DbSession, PagePatient, csrf_protect
@@ -75,8 +75,6 @@ def create_entry(page: Page, me: PagePatient, form: FormFields, db: DbSession) -
         return _log_again(page, db, me, form, errors)
     except InvalidInput as exc:
         return _log_again(page, db, me, form, {"day": message(exc.code, page.locale)})
-    if result.created:
-        flags.refresh(session=db, patient=me)
     return redirect(f"/?saved={result.entry.id}")
 
 
@@ -116,7 +114,6 @@ def update_entry(entry_id: uuid.UUID, page: Page, me: PagePatient, form: FormFie
     try:
         changes = entry_update_from_form(form)
         entries.update_entry(session=db, patient=me, entry_id=entry_id, changes=changes)
-        flags.refresh(session=db, patient=me)
     except (ValidationError, FormError) as exc:
         errors = form_errors(exc, lambda code: message(code, page.locale))
         return page.render("entry_edit.html", {"entry": entry, "values": form, "errors": errors, **_days(me)}, 422)
@@ -136,7 +133,6 @@ def delete_entry_confirm(entry_id: uuid.UUID, page: Page, me: PagePatient, db: D
 @router.post("/entries/{entry_id}/delete")
 def delete_entry(entry_id: uuid.UUID, page: Page, me: PagePatient, db: DbSession) -> Response:
     entries.delete_entry(session=db, patient=me, entry_id=entry_id)
-    flags.refresh(session=db, patient=me)
     return redirect("/history?deleted=1")
 
 
