@@ -135,3 +135,27 @@ def test_the_three_tap_log_works_by_keyboard_alone(browser, app, db):  # noqa: F
         page.wait_for_selector("#saved")
         assert "Back 5." in page.inner_text("#saved") and "Hip 2." in page.inner_text("#saved")
         context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(
+    ("locale", "group", "seven"), [("en-GB", "Back pain", "7 severe"), ("de-DE", "Rückenschmerzen", "7 stark")]
+)
+def test_the_score_control_speaks_to_a_screen_reader(browser, app, db, locale, group, seven):  # noqa: F811
+    """What a screen reader reads from the accessibility tree: a named group with its hint, eleven
+    radios named by number and band, one checked after a choice (found by role and name only)."""
+    email = f"reader-{locale.lower()}@example.org"
+    make_patient(db, email)
+    with serve(app) as base:
+        context = browser.new_context(viewport=PHONE, locale=locale)
+        page = context.new_page()
+        sign_in(page, base, email)
+        back = page.get_by_role("group", name=group, exact=True)
+        radios = back.get_by_role("radio")
+        assert radios.count() == 11
+        assert back.get_attribute("aria-describedby") == "back_pain-hint"  # the 0-10 meaning is read out
+        back.get_by_role("radio", name=seven, exact=True).check()
+        snapshot = back.aria_snapshot()
+        assert f'radio "{seven}" [checked]' in snapshot
+        assert snapshot.count("[checked]") == 1 and 'radio "0 ' in snapshot and 'radio "10 ' in snapshot
+        context.close()
