@@ -1,6 +1,6 @@
 """Open-loop load test: a fixed request rate of a realistic mix against the real server on loopback.
 
-The server (`python -m app serve`, one uvicorn process, SQLite in WAL with synchronous=FULL in a
+The server (`python -m app serve`, WORKERS uvicorn processes (default one), SQLite in WAL with synchronous=FULL in a
 temporary directory) is seeded with PATIENTS patients, each with HISTORY_DAYS days of daily
 entries and one clinician share link. Requests are then *scheduled* at RATE per second for
 SECONDS seconds, whatever the answers do (open loop): a slow server makes requests queue, and
@@ -10,7 +10,7 @@ The mix (weights): patients logging an entry (POST /api/v1/entries) 40, viewing 
 (GET /history) 20 and the API list (GET /api/v1/entries) 20, clinicians opening a summary
 (GET /s/{token}) 20. Usage:
 
-    .venv/bin/python benchmarks/load_test.py [--rate 50] [--seconds 30] [--patients 5] [--history-days 90]
+    .venv/bin/python benchmarks/load_test.py [--rate 50] [--seconds 30] [--patients 5] [--history-days 90] [--workers 1]
 
 Prints the throughput achieved, p50/p95/p99 per request kind, errors by status, and the entry
 rows written versus the entries acknowledged (201). Only loopback; it stops by itself.
@@ -128,8 +128,8 @@ def seed(database: Path, patients: int, history_days: int, rng: random.Random) -
     return seeded
 
 
-def start_server(database: Path, port: int, log: Path) -> subprocess.Popen:
-    command = [sys.executable, "-m", "app", "serve", "--port", str(port), "--no-migrate"]
+def start_server(database: Path, port: int, log: Path, workers: int) -> subprocess.Popen:
+    command = [sys.executable, "-m", "app", "serve", "--port", str(port), "--no-migrate", "--workers", str(workers)]
     with log.open("ab") as out:
         process = subprocess.Popen(command, cwd=ROOT, env=server_env(database), stdout=out, stderr=out)  # noqa: S603
     deadline = time.monotonic() + 60
@@ -237,6 +237,7 @@ def main() -> None:
     parser.add_argument("--patients", type=int, default=5)
     parser.add_argument("--history-days", type=int, default=90)
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--workers", type=int, default=1, help="server processes (python -m app serve --workers)")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     workdir = Path(tempfile.mkdtemp(prefix="bhd-load-"))
@@ -254,7 +255,7 @@ def main() -> None:
         with sqlite3.connect(database) as connection:
             rows_before = connection.execute("SELECT COUNT(*) FROM entry").fetchone()[0]
         port = free_port()
-        process = start_server(database, port, workdir / "server.log")
+        process = start_server(database, port, workdir / "server.log", args.workers)
         results, started = asyncio.run(run_load(f"http://127.0.0.1:{port}", seeded, args.rate, args.seconds, rng))
         stop(process)  # it may still be working through requests the client gave up on
         process = None
@@ -272,7 +273,8 @@ def main() -> None:
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     print(
         f"offered: {args.rate:g} req/s for {args.seconds:g} s ({int(args.rate * args.seconds)} requests, open loop); "
-        f"{args.patients} patients with {args.history_days} days of history, one share link each"
+        f"{args.patients} patients with {args.history_days} days of history, one share link each; "
+        f"{args.workers} server process(es)"
     )
     print(f"achieved: {completed} requests in {elapsed:.1f} s = {completed / elapsed:.1f} req/s")
     print(f"requests the client itself started >10 ms late: {results.late_starts}")

@@ -23,3 +23,11 @@ def test_every_cli_command_is_documented_in_the_readme():
 def test_the_readme_starts_with_the_two_commands():
     first_block = README.split("```")[1]
     assert "make run" in first_block and "make test" in first_block
+
+
+def test_every_benchmark_has_its_figure_and_command_in_the_readme():
+    scripts = sorted(Path(__file__).resolve().parent.parent.glob("benchmarks/*.py"))
+    figures = README.split("## Evaluation and benchmark figures", 1)[-1].split("\n## ", 1)[0]
+    helpers = {"floor_app.py"}  # the bare app the throughput benchmark measures against
+    missing = [s.name for s in scripts if s.name not in helpers and f"python benchmarks/{s.name}" not in figures]
+    assert "## Evaluation and benchmark figures" in README and missing == []
