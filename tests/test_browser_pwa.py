@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sqlite3
 from collections.abc import Iterator
 
 import pytest
@@ -140,6 +141,37 @@ def test_an_entry_saved_offline_is_sent_once_when_back_online(page, site, db):
     [entry] = db.exec(select(Entry)).all()
     assert (entry.back_pain, entry.hip_pain) == (6, 2)
     assert page.evaluate("self.BhdOutbox.all().then(items => items.length)") == 0
+
+
+def test_an_entry_the_busy_server_refused_is_kept_on_the_phone_and_lands_later(page, push_app, db):
+    """Online, but the database is locked (another process holds SQLite's write lock): the save
+    answers 503 with Retry-After and writes nothing; the phone keeps the entry and, once the lock
+    is gone, sends it by itself after Retry-After: one row, nothing lost, nothing doubled."""
+    path = sqlite_path(push_app)
+    if path is None:
+        pytest.skip("SQLite only: holding the database's write lock from outside")
+    blocker = sqlite3.connect(path, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")
+    try:
+        page.check("input[name=back_pain][value='7']", force=True)
+        page.click("button.save")
+        status = page.locator("#outbox-status")
+        status.get_by_text("Saved on this phone").wait_for(timeout=20_000)  # after the 5 s busy timeout
+        reload(db)
+        assert db.exec(select(Entry)).all() == []
+    finally:
+        blocker.rollback()
+        blocker.close()
+    status.get_by_text("have been sent").wait_for(timeout=20_000)  # Retry-After: 5 s
+    reload(db)
+    [entry] = db.exec(select(Entry)).all()
+    assert entry.back_pain == 7
+    assert page.evaluate("self.BhdOutbox.all().then(items => items.length)") == 0
+
+
+def sqlite_path(app) -> str | None:  # type: ignore[no-untyped-def]
+    url = app.state.engine.url
+    return url.database if url.get_backend_name() == "sqlite" and url.database not in (None, ":memory:") else None
 
 
 def test_an_entry_kept_while_signed_out_waits_for_her_to_sign_in(page, site, db):

@@ -3,7 +3,8 @@
 // (the `online` event, page load, Background Sync). The server deduplicates by id, so a replay
 // is harmless; an entry leaves the outbox only when the server accepted it (201/200), already
 // had it (409) or definitively rejected it (4xx: she is told why). 401/403 keep it and ask her
-// to sign in again; network errors and 5xx keep it for the next try. Loaded by the pages and by
+// to sign in again; network errors, 5xx and 429 keep it for the next try (after Retry-After
+// while the page is open; an online save the server answers 503 joins the outbox the same way). Loaded by the pages and by
 // the service worker (importScripts), so the storage part must not touch the DOM.
 (function (global) {
   "use strict";
@@ -191,7 +192,19 @@
 
   function flush() {
     if (navigator.onLine === false) { return waitingLine().then(function (line) { show([line]); }); }
-    return replay({owner: owner(), csrf: pageCsrf()}).then(report);
+    return replay({owner: owner(), csrf: pageCsrf()}).then(function (summary) {
+      if (summary.waiting && !summary.signin) { retryLater(); }  // the server was busy: try again
+      return report(summary);
+    });
+  }
+
+  // One pending retry at a time, after `seconds` (a server's Retry-After) or RETRY_SECONDS.
+  var RETRY_SECONDS = 30;
+  var retryTimer = null;
+  function retryLater(seconds) {
+    if (retryTimer) { return; }
+    var wait = seconds > 0 ? Math.min(seconds, 300) : RETRY_SECONDS;
+    retryTimer = global.setTimeout(function () { retryTimer = null; flush(); }, wait * 1000);
   }
 
   if ("serviceWorker" in navigator) {
@@ -215,6 +228,16 @@
   document.addEventListener("htmx:sendError", function (event) {
     var form = event.detail && event.detail.elt;
     if (form && form.matches && form.matches("form[data-outbox-form]")) { queue(form, form.bhdSubmitter); }
+  });
+
+  // The server could not take it now (a busy or full database: 503, or 429): nothing was saved
+  // there, so keep it here and try again after the server's Retry-After.
+  document.addEventListener("htmx:responseError", function (event) {
+    var form = event.detail && event.detail.elt;
+    var xhr = event.detail && event.detail.xhr;
+    if (!form || !form.matches || !form.matches("form[data-outbox-form]") || !xhr) { return; }
+    if (xhr.status < 500 && xhr.status !== 429) { return; }
+    queue(form, form.bhdSubmitter).then(function () { retryLater(parseInt(xhr.getResponseHeader("Retry-After"), 10)); });
   });
 
   // Signing out with entries still waiting: ask first.
