@@ -210,13 +210,21 @@ def test_a_notification_that_failed_for_now_is_retried(engine, push_settings, fa
 
 
 class CountingSender:
-    """Stands in for the push seam when only "how many times was each sent" matters (thread-safe)."""
+    """Stands in for the push seam when only "how many times was each sent" matters (thread-safe).
 
-    def __init__(self) -> None:
+    With `workers` > 1, each worker's first send waits until every worker has claimed a batch and
+    reached its first send, so "both took a share" does not depend on thread scheduling."""
+
+    def __init__(self, workers: int = 1) -> None:
         self.sent: list[str] = []
         self._lock = threading.Lock()
+        self._all_started = threading.Barrier(workers, timeout=120)
+        self._started = threading.local()
 
     def send(self, target: Target, message: PushMessage) -> SendResult:
+        if not getattr(self._started, "done", False):
+            self._started.done = True
+            self._all_started.wait()
         clock.sleep(0.0005)  # a little network time, so the workers interleave
         with self._lock:
             self.sent.append(target.endpoint)
@@ -287,7 +295,7 @@ def test_two_workers_at_once_send_each_of_thousands_of_reminders_exactly_once(en
     n = iter(range(total))
     key = {"p256dh": "B" + "A" * 86, "auth": "A" * 22}
     many_patients(db, total, lambda: {"endpoint": f"https://fcm.googleapis.com/fcm/send/{next(n)}", "keys": key})
-    sender = CountingSender()
+    sender = CountingSender(workers=2)
     run_workers_at_once(push_settings, 2, lambda e: worker(e, push_settings, sender=sender, batch_size=50))
     assert len(sender.sent) == total and len(set(sender.sent)) == total
     reload(db)
