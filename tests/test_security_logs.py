@@ -1,5 +1,6 @@
 """A whole patient's life in the app leaves no note text, email, share token, session id or
-password in any log record (root logger at DEBUG, plus uvicorn's loggers)."""
+password in any log record (root logger at DEBUG, plus uvicorn's loggers), the reminder worker's
+sends (one refused, one delivered) included."""
 
 from __future__ import annotations
 
@@ -8,7 +9,14 @@ import re
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import httpx
+
+from app.push.worker import Worker
+from tests.conftest import PASSWORD as FAULT_PASSWORD
 from tests.conftest import entry_body, new_client
+from tests.test_faults import EMAIL as FAULT_EMAIL
+from tests.test_faults import Server, patient_id  # noqa: F401  (fixture)
+from tests.test_faults import sign_in as fault_sign_in
 from tests.test_pages import csrf_from
 
 EMAIL = "log-scenario@example.org"
@@ -69,6 +77,15 @@ def test_a_full_scenario_leaves_no_secret_or_health_data_in_any_log(push_app, fa
     subscription = fake_push.subscription()
     secrets += [subscription["endpoint"], subscription["keys"]["auth"]]
     assert client.post("/api/v1/push/subscriptions", json=subscription).status_code == 201
+    # A red flag queues the detector's push; the worker sends it (refused once, then delivered).
+    emergency = entry_body(back_pain=9, red_flags=["saddle_numbness"], note=note)
+    assert client.post("/api/v1/entries", json=emergency).status_code == 201
+    fake_push.answer(503, endpoint=subscription["endpoint"])
+    worker = Worker(engine=push_app.state.engine, settings=push_app.state.settings)
+    worker.run_once()
+    worker.clock = lambda: datetime.now(UTC) + timedelta(hours=1)  # past the retry
+    worker.run_once()
+    assert fake_push.messages_for(subscription["endpoint"]), "the worker's push arrived"
     # Mistakes are logged too: a wrong password and bad input must not be echoed either.
     wrong = {"current_password": note, "new_password": NEW_PASSWORD}
     assert client.put("/api/v1/account/password", json=wrong).status_code == 401
@@ -83,5 +100,31 @@ def test_a_full_scenario_leaves_no_secret_or_health_data_in_any_log(push_app, fa
 
     logged = _all_text(caplog.records)
     assert re.search(r"/s/\{token\}|/api/v1/share-links", logged), "the scenario's requests were logged"
+    assert any(r.name == "app.push" for r in caplog.records), "the worker's refused send was logged"
     leaked = [secret for secret in secrets if secret and secret in logged]
     assert not leaked, f"{len(leaked)} secret value(s) reached the logs"
+
+
+def test_a_real_server_process_at_debug_logs_secrets_nowhere(database_url, engine, patient_id, tmp_path):  # noqa: F811
+    """What an operator's log file holds: `python -m app serve` with LOG_LEVEL=DEBUG (uvicorn's
+    own loggers and its access log included), through sign-in, a save with a note, a share link
+    and the clinician's view, then a shutdown."""
+    log = tmp_path / "server.log"
+    server = Server(database_url, log)
+    server.env["LOG_LEVEL"] = "DEBUG"
+    server.start()
+    note = f"private-note-{uuid.uuid4().hex}"
+    try:
+        cookies, csrf = fault_sign_in(server.base)
+        with httpx.Client(base_url=server.base, cookies=cookies, headers={"X-CSRF-Token": csrf}, timeout=10) as phone:
+            assert phone.post("/api/v1/entries", json=entry_body(back_pain=8, note=note)).status_code == 201
+            link = {"label": "Dr Example", "include_notes": True, "password": FAULT_PASSWORD}
+            share_token = phone.post("/api/v1/share-links", json=link).json()["url"].rsplit("/", 1)[1]
+        clinician = httpx.get(f"{server.base}/s/{share_token}", timeout=10)
+        assert clinician.status_code == 200 and note in clinician.text
+    finally:
+        server.stop()
+    logged = log.read_text()
+    assert '"route": "/api/v1/entries"' in logged and '"route": "/s/{token}"' in logged  # the requests were logged
+    secrets = [note, FAULT_EMAIL, FAULT_PASSWORD, share_token, *cookies.values(), csrf]
+    assert [secret for secret in secrets if secret in logged] == []
