@@ -141,16 +141,22 @@ def claim_reminders(
 ) -> list[Claimed]:
     """Claim up to `limit` due reminders for `worker` (see the module docstring); commits."""
     now = now or utcnow()
-    candidates = (
+    # Two statements in one transaction, not `UPDATE ... WHERE id IN (SELECT ... SKIP LOCKED)`:
+    # PostgreSQL re-ran that subquery for every row it scanned, so a claim over 3,000 due
+    # reminders took 2 s, and 13 s for a second worker meeting the first one's locks.
+    ids = session.exec(
         select(Reminder.id)
         .where(_claimable(now, lease))
         .order_by(col(Reminder.due_at))
         .limit(limit)
         .with_for_update(skip_locked=True)  # PostgreSQL: take different rows; SQLite: one writer anyway
-    )
+    ).all()
+    if not ids:
+        session.rollback()
+        return []
     statement = (
         update(Reminder)
-        .where(col(Reminder.id).in_(candidates.scalar_subquery()), _claimable(now, lease))
+        .where(col(Reminder.id).in_(ids), _claimable(now, lease))
         .values(claimed_at=now, claimed_by=worker, attempts=Reminder.attempts + 1)
         .returning(Reminder.id, Reminder.patient_id, Reminder.day, Reminder.kind, Reminder.attempts)
     )
