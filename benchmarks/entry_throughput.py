@@ -17,7 +17,6 @@ import asyncio
 import os
 import platform
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -28,15 +27,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+from bench_support import free_port, insert_daily_entries
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "benchmark password 1"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def start_server(target: str, env: dict[str, str], port: int) -> subprocess.Popen:
@@ -103,34 +97,11 @@ def seed_history(database: Path, days: int) -> None:
     """Give the (only) patient `days` days of daily entries before today, written directly."""
     import random
     import sqlite3
-    from datetime import timedelta
 
-    rng = random.Random(42)
-    now = datetime.now(UTC)
     with sqlite3.connect(database) as connection:
         patient_id = connection.execute("SELECT id FROM patient").fetchone()[0]
-        rows = []
-        for days_ago in range(days, 0, -1):
-            moment = now - timedelta(days=days_ago)
-            stamp = moment.strftime("%Y-%m-%d %H:%M:%S.%f")
-            rows.append(
-                (
-                    uuid.uuid4().hex,
-                    patient_id,
-                    stamp,
-                    moment.date().isoformat(),
-                    rng.randint(1, 5),
-                    rng.randint(0, 3),
-                    "",
-                    uuid.uuid4().hex,
-                    stamp,
-                    stamp,
-                )
-            )
-        connection.executemany(
-            "INSERT INTO entry (id, patient_id, recorded_at, day, back_pain, hip_pain, red_flags, create_fingerprint,"
-            " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            rows,
+        insert_daily_entries(
+            connection, patient_id, days, random.Random(42), datetime.now(UTC), back=(1, 5), hip=(0, 3)
         )
 
 

@@ -24,7 +24,6 @@ import os
 import platform
 import random
 import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -37,18 +36,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
+from bench_support import free_port, insert_daily_entries
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "load test password 1"
 SECRET = "load-test-secret-key-load-test-secret-key"
 TIMEOUT_SECONDS = 30.0  # a phone gives up after this; counted as an error ("ReadTimeout")
 MIX = (("log entry", 40), ("GET /history", 20), ("GET /api/v1/entries", 20), ("GET /s/{token}", 20))
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def server_env(database: Path) -> dict[str, str]:
@@ -101,30 +95,10 @@ def seed(database: Path, patients: int, history_days: int, rng: random.Random) -
     engine.dispose()
     with sqlite3.connect(database) as connection:
         ids = [row[0] for row in connection.execute("SELECT id FROM patient ORDER BY id")]
-        rows = []
         for patient_id in ids:
-            for days_ago in range(history_days, 0, -1):
-                moment = now - timedelta(days=days_ago, hours=rng.randint(0, 6))
-                stamp = moment.strftime("%Y-%m-%d %H:%M:%S.%f")
-                rows.append(
-                    (
-                        uuid.uuid4().hex,
-                        patient_id,
-                        stamp,
-                        moment.date().isoformat(),
-                        rng.randint(1, 6),
-                        rng.randint(0, 4),
-                        "",
-                        uuid.uuid4().hex,
-                        stamp,
-                        stamp,
-                    )
-                )
-        connection.executemany(
-            "INSERT INTO entry (id, patient_id, recorded_at, day, back_pain, hip_pain, red_flags, create_fingerprint,"
-            " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            rows,
-        )
+            insert_daily_entries(
+                connection, patient_id, history_days, rng, now, back=(1, 6), hip=(0, 4), jitter_hours=6
+            )
     return seeded
 
 

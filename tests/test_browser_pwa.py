@@ -7,8 +7,6 @@ that into a failure.
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import sqlite3
 from collections.abc import Iterator
 
@@ -16,43 +14,12 @@ import pytest
 from sqlmodel import Session, select
 
 from app.models import Entry
+from tests.browser import browser, watch_for_violations  # noqa: F401  (fixture)
 from tests.conftest import PASSWORD, make_patient, reload
 from tests.live_server import serve
+from tests.test_faults import sqlite_path
 
 pytestmark = pytest.mark.browser
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-def _missing_browser() -> str | None:
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "Playwright for Python is not installed"
-    if not (os.path.exists(CHROMIUM) or shutil.which(CHROMIUM)):
-        return f"no Chromium at {CHROMIUM} (install Debian's `chromium` or set CHROMIUM_PATH)"
-    return None
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    reason = _missing_browser()
-    if reason:
-        if os.environ.get("REQUIRE_BROWSER") == "1":
-            pytest.fail(f"REQUIRE_BROWSER=1 but {reason}")
-        pytest.skip(f"browser tests skipped: {reason}")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
@@ -68,11 +35,11 @@ def site(push_app, db: Session) -> Iterator[str]:  # type: ignore[no-untyped-def
 
 
 @pytest.fixture
-def page(browser, site: str):  # type: ignore[no-untyped-def]
+def page(browser, site: str):  # type: ignore[no-untyped-def]  # noqa: F811
     context = browser.new_context(base_url=site)  # type: ignore[attr-defined]
     page = context.new_page()
-    console: list[str] = []
-    page.on("console", lambda message: console.append(message.text))
+    violations: list[str] = []
+    watch_for_violations(page, violations)
     page.goto("/signin")
     page.fill("input[name=email]", "alice@example.org")
     page.fill("input[name=password]", PASSWORD)
@@ -81,7 +48,7 @@ def page(browser, site: str):  # type: ignore[no-untyped-def]
     wait_for_service_worker(page)
     yield page
     context.close()
-    assert not [line for line in console if "Content Security Policy" in line], "the strict CSP was violated"
+    assert not [line for line in violations if "Content Security Policy" in line], "the strict CSP was violated"
 
 
 def wait_for_service_worker(page) -> None:  # type: ignore[no-untyped-def]
@@ -147,7 +114,7 @@ def test_an_entry_the_busy_server_refused_is_kept_on_the_phone_and_lands_later(p
     """Online, but the database is locked (another process holds SQLite's write lock): the save
     answers 503 with Retry-After and writes nothing; the phone keeps the entry and, once the lock
     is gone, sends it by itself after Retry-After: one row, nothing lost, nothing doubled."""
-    path = sqlite_path(push_app)
+    path = sqlite_path(push_app.state.settings.database_url)
     if path is None:
         pytest.skip("SQLite only: holding the database's write lock from outside")
     blocker = sqlite3.connect(path, isolation_level=None)
@@ -167,11 +134,6 @@ def test_an_entry_the_busy_server_refused_is_kept_on_the_phone_and_lands_later(p
     [entry] = db.exec(select(Entry)).all()
     assert entry.back_pain == 7
     assert page.evaluate("self.BhdOutbox.all().then(items => items.length)") == 0
-
-
-def sqlite_path(app) -> str | None:  # type: ignore[no-untyped-def]
-    url = app.state.engine.url
-    return url.database if url.get_backend_name() == "sqlite" and url.database not in (None, ":memory:") else None
 
 
 def test_an_entry_kept_while_signed_out_waits_for_her_to_sign_in(page, site, db):

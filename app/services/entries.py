@@ -140,7 +140,6 @@ def update_entry(
 def delete_entry(*, session: Session, patient: Patient, entry_id: uuid.UUID) -> None:
     entry = get_entry(session=session, patient=patient, entry_id=entry_id)
     session.delete(entry)
-    session.flush()
     refresh(session=session, patient=patient)  # the deletion and its flag history commit together
 
 

@@ -72,6 +72,11 @@ def _series(summaries: Sequence[DaySummary], site: str, name: str, x, y) -> Seri
     return series
 
 
+def _date_ticks(start: date, end: date, x: Callable[[date], float], every: int) -> list[tuple[float, date]]:
+    """A date label every `every` days, counted back from `end` so today always has one."""
+    return [(x(end - timedelta(days=n)), end - timedelta(days=n)) for n in range(0, (end - start).days + 1, every)]
+
+
 def _week_ticks(patient: Patient, start: date, end: date, x, gettext) -> list[tuple[float, str]]:  # type: ignore[no-untyped-def]
     if patient.due_date is None:
         return []
@@ -107,10 +112,7 @@ def history_chart(
     back = _series(summaries, "back", gettext("Back pain"), x, y)
     hip = _series(summaries, "hip", gettext("Hip pain"), x, y)
     events, bands = _events_and_bands(patient, start, end, x, gettext)
-    tick_every = 7 if (end - start).days <= 31 else 21
-    x_ticks = [
-        (x(end - timedelta(days=n)), end - timedelta(days=n)) for n in range(0, (end - start).days + 1, tick_every)
-    ]
+    x_ticks = _date_ticks(start, end, x, every=7 if (end - start).days <= 31 else 21)
     description = gettext(
         "Worst daily pain from %(start)s to %(end)s: back pain on %(back)s days, hip pain on %(hip)s days. "
         "The list below gives every value."
@@ -151,8 +153,7 @@ def site_chart(
     x, y = _scale(start, end, SUMMARY_WIDTH, SUMMARY_HEIGHT)
     name = gettext("Back pain") if site == "back" else gettext("Hip pain")
     events, bands = _events_and_bands(patient, start, end, x, gettext)
-    step = max(7, ((end - start).days // 6 // 7) * 7)
-    x_ticks = [(x(end - timedelta(days=n)), end - timedelta(days=n)) for n in range(0, (end - start).days + 1, step)]
+    x_ticks = _date_ticks(start, end, x, every=max(7, ((end - start).days // 6 // 7) * 7))
     return Chart(
         width=SUMMARY_WIDTH,
         height=SUMMARY_HEIGHT,
